@@ -1,0 +1,53 @@
+"""`reel sim serve`: the simulated API as a standalone server, until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+
+from runner.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
+from runner.sim.app import BASE
+from runner.sim.config import DEFAULT_ACCOUNTS, SimConfig, parse_accounts
+from runner.sim.faults import parse_faults
+from runner.sim.serve import server_for
+from runner.sim.world import World
+
+
+def main(
+    *,
+    host: str,
+    port: int,
+    token: str | None,
+    accounts: str | None,
+    speed: float,
+    faults: str | None,
+    seed: int,
+) -> int:
+    """Serve until interrupted; print where and with which token first."""
+    config = SimConfig(
+        accounts=parse_accounts(accounts) if accounts else DEFAULT_ACCOUNTS,
+        speed=speed,
+        faults=parse_faults(faults),
+        seed=seed,
+        token=token,
+    )
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port {port} is not a TCP port")
+    world = World(config)
+    server = server_for(world, host, port)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"reel sim: serving the MiniMax API at http://{shown}:{port}{BASE}", flush=True)
+    print(f"reel sim: token {config.bearer}", flush=True)
+    for account in config.accounts:
+        print(
+            f"reel sim: account {account.id} ({account.plan}, maxJobs {account.max_jobs}, "
+            f"{account.credits} credits)",
+            flush=True,
+        )
+    print(f"reel sim: speed x{speed:g}; ledger at http://{shown}:{port}/_sim/ledger", flush=True)
+    try:
+        asyncio.run(server.serve())
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    if not server.started:
+        raise UsageError(f"could not listen on {host}:{port} (in use?)")
+    return EXIT_OK

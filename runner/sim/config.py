@@ -1,0 +1,128 @@
+"""What a simulator is started with: its accounts, speed, faults, seed and token.
+
+`parse_accounts` reads the `--accounts ID:PLAN:MAXJOBS[:CREDITS],...` option of `reel sim serve`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from runner.errors import UsageError
+from runner.sim.faults import FaultRates
+
+Plan = Literal["free", "paid"]
+
+DEFAULT_TOKEN = "user:1234-simulatortoken0000"  # noqa: S105 - the demo token, not a secret
+PLENTY = 1_000_000
+"""Credits an account gets when none are given: enough never to run out by accident."""
+
+RENDER_SLOTS: dict[str, int] = {"free": 1, "paid": 2}
+"""How many videos MiniMax renders at once on an account of each plan (the rest wait)."""
+
+QUEUE_CAP: dict[str, int] = {"free": 3, "paid": 5}
+"""MiniMax's own bound on jobs an account holds, whatever maxJobs says (the seed: 3 / 5)."""
+
+_ACCOUNT_ID = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class SimAccount:
+    """One simulated MiniMax account."""
+
+    id: str
+    plan: Plan = "free"
+    max_jobs: int = 2
+    credits: int = PLENTY
+
+    def __post_init__(self) -> None:
+        if not _ACCOUNT_ID.match(self.id):
+            raise UsageError(f"account id {self.id!r}: use letters, digits and _ only")
+        if self.plan not in RENDER_SLOTS:
+            raise UsageError(f"account {self.id}: plan {self.plan!r} is not 'free' or 'paid'")
+        if not 1 <= self.max_jobs <= 10:
+            raise UsageError(f"account {self.id}: maxJobs {self.max_jobs} is not within 1..10")
+        if self.credits < 0:
+            raise UsageError(f"account {self.id}: credits {self.credits} is negative")
+
+    @property
+    def render_slots(self) -> int:
+        return RENDER_SLOTS[self.plan]
+
+    @property
+    def queue_cap(self) -> int:
+        return QUEUE_CAP[self.plan]
+
+
+DEFAULT_ACCOUNTS = (
+    SimAccount(id="111111", plan="free", max_jobs=2),
+    SimAccount(id="222222", plan="paid", max_jobs=3),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SimConfig:
+    """Everything a simulator needs; `running_simulator(SimConfig())` is a working default."""
+
+    accounts: tuple[SimAccount, ...] = DEFAULT_ACCOUNTS
+    speed: float = 1.0
+    """Divides every duration: render times, slow replies, the delay before a moderated video
+    disappears."""
+    faults: FaultRates = field(default_factory=FaultRates)
+    seed: int = 0
+    token: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.accounts:
+            raise UsageError("the simulator needs at least one account")
+        ids = [a.id for a in self.accounts]
+        if len(set(ids)) != len(ids):
+            raise UsageError(f"account ids must be unique: {', '.join(ids)}")
+        if not self.speed > 0:
+            raise UsageError(f"speed must be above 0, not {self.speed}")
+        if self.token is not None and not self.token.strip():
+            raise UsageError("the token must not be empty")
+
+    @property
+    def bearer(self) -> str:
+        return self.token or DEFAULT_TOKEN
+
+    def account(self, account_id: str) -> SimAccount | None:
+        return next((a for a in self.accounts if a.id == account_id), None)
+
+
+def parse_accounts(spec: str) -> tuple[SimAccount, ...]:
+    """Read `ID:PLAN:MAXJOBS[:CREDITS],...`, e.g. `111:free:2,222:paid:3:500`."""
+    accounts: list[SimAccount] = []
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        parts = item.split(":")
+        if len(parts) not in (3, 4):
+            raise UsageError(
+                f"--accounts: {item!r} is not ID:PLAN:MAXJOBS[:CREDITS] (e.g. 111:free:2)"
+            )
+        ident, plan, max_jobs = parts[0], parts[1].lower(), parts[2]
+        if plan not in ("free", "paid"):
+            raise UsageError(f"--accounts: {item!r}: plan must be 'free' or 'paid', not {plan!r}")
+        accounts.append(
+            SimAccount(
+                id=ident,
+                plan="free" if plan == "free" else "paid",
+                max_jobs=_int(item, "MAXJOBS", max_jobs),
+                credits=_int(item, "CREDITS", parts[3]) if len(parts) == 4 else PLENTY,
+            )
+        )
+    if not accounts:
+        raise UsageError("--accounts: give at least one ID:PLAN:MAXJOBS")
+    return tuple(accounts)
+
+
+def _int(item: str, name: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise UsageError(
+            f"--accounts: {item!r}: {name} must be a whole number, not {text!r}"
+        ) from None

@@ -1,0 +1,120 @@
+"""Real, playable media for simulated videos: an H.264 MP4 and a JPEG cover.
+
+The picture comes from the job: a colour and caption from the prompt, the first frame (when
+there is one) blended in, and a dot crossing the screen so that players show motion. Small
+(320x180 or 180x320) and 8 frames a second, so one video takes a fraction of a second to make;
+results are cached by what they depend on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import textwrap
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from fractions import Fraction
+
+import av
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+FPS = 8
+LONG_SIDE, SHORT_SIDE = 320, 180
+_CACHE_SIZE = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """Everything a simulated video's picture depends on (its cache key)."""
+
+    prompt: str
+    first_sha256: str | None
+    aspect: str
+    seconds: int
+    watermark: bool
+
+
+def frame_size(aspect: str) -> tuple[int, int]:
+    return (SHORT_SIDE, LONG_SIDE) if aspect == "9:16" else (LONG_SIDE, SHORT_SIDE)
+
+
+def _colour(prompt: str) -> tuple[int, int, int]:
+    digest = hashlib.sha256(prompt.encode()).digest()
+    return (40 + digest[0] % 170, 40 + digest[1] % 170, 40 + digest[2] % 170)
+
+
+def base_picture(look: Look, first: bytes | None) -> Image.Image:
+    """The still behind every frame: prompt colour, first frame, caption."""
+    size = frame_size(look.aspect)
+    picture = Image.new("RGB", size, _colour(look.prompt))
+    if first is not None:
+        with Image.open(io.BytesIO(first)) as image:
+            fitted = ImageOps.fit(image.convert("RGB"), size)
+        picture = Image.blend(picture, fitted, 0.7)
+    draw = ImageDraw.Draw(picture)
+    font = ImageFont.load_default(size=12)
+    width = 44 if size[0] > size[1] else 24
+    caption = "\n".join(textwrap.wrap(look.prompt or "(no prompt)", width)[:6])
+    draw.multiline_text(
+        (8, 8), caption, fill=(255, 255, 255), font=font, stroke_width=1, stroke_fill=(0, 0, 0)
+    )
+    if look.watermark:
+        draw.text((size[0] - 60, size[1] - 18), "Hailuo AI", fill=(230, 230, 230), font=font)
+    return picture
+
+
+def encode_mp4(look: Look, first: bytes | None) -> bytes:
+    """A playable H.264 MP4 of `look.seconds` seconds."""
+    base = base_picture(look, first)
+    width, height = base.size
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "ultrafast", "tune": "stillimage"}
+        stream.codec_context.time_base = Fraction(1, FPS)
+        total = look.seconds * FPS
+        for index in range(total):
+            picture = base.copy()
+            x = int((width - 16) * index / max(1, total - 1))
+            ImageDraw.Draw(picture).ellipse((x, height - 34, x + 16, height - 18), fill="white")
+            frame = av.VideoFrame.from_image(picture)  # type: ignore[no-untyped-call]
+            frame.pts = index
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out.getvalue()
+
+
+def encode_jpeg(look: Look, first: bytes | None) -> bytes:
+    out = io.BytesIO()
+    base_picture(look, first).save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+class MediaCache:
+    """Made-once media by (kind, look); thread-safe, bounded."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple[str, Look], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self._making: dict[tuple[str, Look], threading.Lock] = {}
+
+    def get(self, kind: str, look: Look, first: bytes | None) -> bytes:
+        key = (kind, look)
+        with self._lock:
+            making = self._making.setdefault(key, threading.Lock())
+        with making:  # two requests for the same video make it once
+            with self._lock:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    return self._items[key]
+            data = encode_mp4(look, first) if kind == "mp4" else encode_jpeg(look, first)
+            with self._lock:
+                self._items[key] = data
+                while len(self._items) > _CACHE_SIZE:
+                    self._items.popitem(last=False)
+                self._making.pop(key, None)
+            return data

@@ -1,0 +1,96 @@
+"""Public media URLs (no token, like a CDN) and the simulator's own /_sim endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from runner.sim.abrupt import Abrupt
+from runner.sim.context import SimContext, set_account
+from runner.sim.jobs import Job
+from runner.sim.media import Look
+
+
+def _job_by_number(ctx: SimContext, number: str) -> Job | None:
+    with ctx.world.lock:
+        job = next((j for j in ctx.world.jobs.values() if j.number == number), None)
+    if job is None or ctx.world.find(job.video_id) is None:
+        return None
+    return job
+
+
+def _look(job: Job, *, watermark: bool) -> Look:
+    request = job.request
+    first = request.first
+    return Look(
+        prompt=request.prompt,
+        first_sha256=first.sha256 if first else None,
+        aspect=request.aspect,
+        seconds=job.seconds,
+        watermark=watermark,
+    )
+
+
+async def _serve(ctx: SimContext, request: Request, job: Job, kind: str, look: Look) -> Response:
+    set_account(request, job.account)
+    first = job.request.first.data if job.request.first else None
+    data = await asyncio.to_thread(ctx.media.get, kind, look, first)
+    media_type = "video/mp4" if kind == "mp4" else "image/jpeg"
+    rates = ctx.world.config.faults
+    if rates.truncate and ctx.world.dice.draw("truncate", request.url.path) < rates.truncate:
+        sent = data[: len(data) // 2]
+        ctx.fault(request, "truncate", videoId=job.video_id)
+        ctx.world.record(
+            "downloads",
+            videoId=job.video_id,
+            path=request.url.path,
+            bytes=len(sent),
+            truncated=True,
+        )
+        return Abrupt(sent, len(data), media_type)
+    ctx.world.record(
+        "downloads", videoId=job.video_id, path=request.url.path, bytes=len(data), truncated=False
+    )
+    return Response(data, media_type=media_type)
+
+
+async def video_file(ctx: SimContext, request: Request) -> Response:
+    name: str = request.path_params["name"]
+    number, watermark = name.removesuffix("-wm"), name.endswith("-wm")
+    job = _job_by_number(ctx, number)
+    if job is None or job.status() != 2:
+        return ctx.refuse(request, 404, "Not found.")
+    if not watermark and ctx.world.accounts[job.account].config.plan != "paid":
+        return ctx.refuse(request, 404, "Not found.")
+    return await _serve(ctx, request, job, "mp4", _look(job, watermark=watermark))
+
+
+async def cover(ctx: SimContext, request: Request) -> Response:
+    job = _job_by_number(ctx, request.path_params["number"])
+    if job is None or job.status() != 2:
+        return ctx.refuse(request, 404, "Not found.")
+    return await _serve(ctx, request, job, "jpg", _look(job, watermark=False))
+
+
+async def uploaded(ctx: SimContext, request: Request) -> Response:
+    stored = ctx.world.file_by_key(request.path_params["key"])
+    if stored is None:
+        return ctx.refuse(request, 404, "Not found.")
+    return Response(stored.data, media_type=stored.content_type)
+
+
+async def ledger(ctx: SimContext, _request: Request) -> Response:
+    return JSONResponse(ctx.world.ledger_json())
+
+
+async def inbox(ctx: SimContext, request: Request) -> Response:
+    """A replyUrl target for tests: stores what it is sent."""
+    try:
+        payload: Any = await request.json()
+    except ValueError:
+        payload = (await request.body()).decode(errors="replace")
+    ctx.world.record("inbox", payload=payload)
+    return JSONResponse({"ok": True})
