@@ -1,0 +1,177 @@
+"""`reel run PIPELINE`: validate, confirm the spend, render every shot-take, report.
+
+Exit codes: 0 every shot-take completed; 1 the run ended but some did not (or it had to stop:
+token rejected, no account can take work); 2 invalid pipeline or options, or a spend not
+confirmed (nothing spent); 130 interrupted (every job id is kept; a rerun resumes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import anyio
+import click
+
+from runner.api import ClientConfig, UseApi
+from runner.backend import Backend, open_backend
+from runner.diagnostics import has_errors
+from runner.display import JsonLines, LiveView, PlainLog
+from runner.errors import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
+from runner.events import Sink
+from runner.pipeline import Pipeline
+from runner.plan import ShotTake, make_plan
+from runner.retry import Timing
+from runner.scheduler import RunResult, RunSettings, execute
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """The command line's choices, after parsing."""
+
+    only: tuple[str, ...] = ()
+    max_credits: int | None = None
+    yes: bool = False
+    poll_interval: float | None = None
+    retry_wait: float | None = None
+    as_json: bool = False
+    retry_failed: bool = False
+    force: tuple[str, ...] = ()
+
+
+def main(
+    pipeline: str,
+    *,
+    out: str | None,
+    only: list[str],
+    max_credits: int | None,
+    yes: bool,
+    base_url: str | None,
+    poll_interval: float | None,
+    retry_wait: float | None,
+    as_json: bool,
+    retry_failed: bool,
+    force: list[str],
+) -> int:
+    """The `reel run` command."""
+    from runner.validate import load_pipeline
+
+    pipe, diagnostics = load_pipeline(Path(pipeline), pipeline)
+    for d in diagnostics:
+        print(d.render(), file=sys.stderr)
+    if pipe is None or has_errors(diagnostics):
+        print(f"reel: {pipeline} is not valid: nothing was run", file=sys.stderr)
+        return EXIT_USAGE
+    if out is not None:
+        pipe = replace(pipe, output=Path(out).resolve())
+    options = RunOptions(
+        only=tuple(only),
+        max_credits=max_credits,
+        yes=yes,
+        poll_interval=poll_interval,
+        retry_wait=retry_wait,
+        as_json=as_json,
+        retry_failed=retry_failed,
+        force=tuple(force),
+    )
+    takes = select(make_plan(pipe).takes, options)
+    with open_backend(pipe, base_url) as backend:
+        if backend.real:
+            confirm_spend(takes, options)
+        with _sink(as_json) as sink:
+            result = anyio.run(render, pipe, takes, options, backend, sink)
+    return exit_code(result)
+
+
+def select(takes: tuple[ShotTake, ...], options: RunOptions) -> list[ShotTake]:
+    """The shot-takes `--only` keeps; unknown ids are a usage error."""
+    known = {t.shot.id for t in takes}
+    unknown = sorted({*options.only, *options.force} - known)
+    if unknown:
+        raise UsageError(
+            f"no shot with id {', '.join(unknown)} in the pipeline "
+            f"(ids: {', '.join(sorted(known))})"
+        )
+    if not options.only:
+        return list(takes)
+    return [t for t in takes if t.shot.id in options.only]
+
+
+def confirm_spend(takes: list[ShotTake], options: RunOptions) -> None:
+    """Against the real API, ask before spending; without a terminal, demand --yes."""
+    if options.yes:
+        return
+    estimate = sum(t.credits for t in takes)
+    cap = f" (capped at {options.max_credits})" if options.max_credits is not None else ""
+    what = f"{len(takes)} videos, estimated {estimate} credits{cap} on useapi.net"
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"this run would spend real credits ({what}); nothing was spent. "
+            "Confirm with --yes to run without a terminal."
+        )
+    if not click.confirm(f"Render {what}?", default=False, err=True):
+        raise UsageError("not confirmed: nothing was spent")
+
+
+@contextlib.contextmanager
+def _sink(as_json: bool) -> Iterator[Sink]:
+    if as_json:
+        yield JsonLines()
+    elif sys.stdout.isatty():
+        with LiveView() as view:
+            yield view
+    else:
+        yield PlainLog()
+
+
+async def render(
+    pipeline: Pipeline,
+    takes: list[ShotTake],
+    options: RunOptions,
+    backend: Backend,
+    sink: Sink,
+    *,
+    handle_sigint: bool = True,
+) -> RunResult:
+    """Run the shot-takes against a backend (the part tests call directly)."""
+    settings = RunSettings(
+        pipeline=pipeline.path,
+        output=pipeline.output,
+        accounts=pipeline.accounts,
+        backend=backend.kind,
+        base_url=backend.base_url,
+        timing=Timing(backend.time_scale, options.poll_interval, options.retry_wait),
+        max_credits=options.max_credits,
+        retry_failed=options.retry_failed,
+        force=frozenset(options.force),
+        handle_sigint=handle_sigint,
+        note=backend.note,
+    )
+    config = ClientConfig(backend.base_url, backend.token, timeout=_timeout(backend))
+    async with UseApi(config) as client:
+        return await execute(settings, takes, client, sink)
+
+
+def _timeout(backend: Backend) -> float:
+    """Request timeout: a minute on the real API, shrunk (within reason) on a fast simulator."""
+    return max(5.0, 60.0 * backend.time_scale)
+
+
+def exit_code(result: RunResult) -> int:
+    if result.outcome == "interrupted":
+        print("reel: interrupted: every job id is kept; run again to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if result.outcome == "completed":
+        return EXIT_OK
+    if result.reason:
+        print(f"reel: {result.reason}", file=sys.stderr)
+    counts = result.counts
+    left = len(result.states) - counts["completed"]
+    print(
+        f"reel: {left} of {len(result.states)} shot-takes did not complete; see manifest.json",
+        file=sys.stderr,
+    )
+    return EXIT_INCOMPLETE

@@ -1,0 +1,101 @@
+"""Fetching a finished video: streamed to a temporary file beside the target, checked, renamed.
+
+Media URLs are public CDN addresses, so they are fetched with a separate client that never
+carries the API token. A download shorter than its Content-Length is retried; only a complete
+file is renamed into place, so `<output>/<shot-id>.mp4` is either absent or whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+import httpx
+
+from runner.retry import Timing
+
+DOWNLOAD_TRIES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """A video file in the output folder."""
+
+    path: Path
+    size: int
+    sha256: str
+    width: int | None
+    height: int | None
+
+
+class DownloadFailed(Exception):
+    """The video could not be fetched completely."""
+
+
+def media_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """The client for media URLs: no Authorization header, ever."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(60.0, connect=15.0),
+        transport=transport,
+        follow_redirects=True,
+        limits=httpx.Limits(max_connections=16),
+    )
+
+
+async def _fetch_once(client: httpx.AsyncClient, url: str, temp: Path) -> tuple[int, str]:
+    h = hashlib.sha256()
+    size = 0
+    async with client.stream("GET", url) as response:
+        if response.status_code != 200:
+            raise DownloadFailed(f"HTTP {response.status_code} from the media server")
+        expected = response.headers.get("Content-Length")
+        with temp.open("wb") as f:
+            async for chunk in response.aiter_raw(1 << 16):
+                f.write(chunk)
+                h.update(chunk)
+                size += len(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+    if expected is not None and expected.isdigit() and int(expected) != size:
+        raise DownloadFailed(f"truncated: {size} of {expected} bytes")
+    if size == 0:
+        raise DownloadFailed("empty file")
+    return size, h.hexdigest()
+
+
+async def download(client: httpx.AsyncClient, url: str, target: Path, timing: Timing) -> Output:
+    """Download `url` to `target` atomically; retry truncated or failed transfers."""
+    temp = target.with_name(f".{target.name}.part")
+    last = "no attempt"
+    for attempt in range(1, DOWNLOAD_TRIES + 1):
+        try:
+            size, digest = await _fetch_once(client, url, temp)
+        except (httpx.HTTPError, DownloadFailed) as exc:
+            last = str(exc) or type(exc).__name__
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+            await anyio.sleep(timing.backoff(attempt))
+            continue
+        width, height = video_size(temp)
+        temp.replace(target)
+        return Output(path=target, size=size, sha256=digest, width=width, height=height)
+    raise DownloadFailed(f"download failed {DOWNLOAD_TRIES} times: {last}")
+
+
+def video_size(path: Path) -> tuple[int | None, int | None]:
+    """Width and height of the first video stream, read with PyAV (None when unreadable)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            streams = container.streams.video
+            if not streams:
+                return None, None
+            ctx = streams[0].codec_context
+            return int(ctx.width) or None, int(ctx.height) or None
+    except (av.FFmpegError, OSError, ValueError):
+        return None, None

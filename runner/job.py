@@ -1,0 +1,144 @@
+"""One shot-take from start to end: resume what the journal knows, else place, submit, follow.
+
+`run_take` is the task body; its result is the state it leaves in its `TakeState` (completed,
+failed, moderated, skipped): a failed job is a value, never an exception cancelling siblings.
+
+What the journal says decides where a shot-take starts (issue 5 builds its rerun rules here):
+- completed with its output intact → reused, no API call;
+- failed or moderated → reported again, unless --retry-failed;
+- a job id known → polled (and downloaded), never created again;
+- an intent without a job id → looked up on its account; adopted if found, else sent afresh.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Literal
+
+import anyio
+
+from runner import api
+from runner.context import RunContext
+from runner.download import Output
+from runner.follow import fetch, follow, poll
+from runner.journal import JobRecord
+from runner.plan import sha256_file
+from runner.submit import adopt, lookup_patiently, submit
+from runner.takestate import TakeState
+
+
+async def run_take(ctx: RunContext, st: TakeState) -> None:
+    """The task of one shot-take."""
+    try:
+        if st.take.shot.id not in ctx.force:
+            record = ctx.journal.latest(st.key, st.take.fingerprint)
+            if record is not None and await _resume(ctx, st, record):
+                return
+        await _fresh(ctx, st)
+    except api.Unauthorized:
+        ctx.stop("the API token was rejected (401)")
+    finally:
+        ctx.changed()
+
+
+def _intact(record: JobRecord) -> Output | None:
+    if record.output_path is None or record.output_sha256 is None:
+        return None
+    path = Path(record.output_path)
+    try:
+        if path.stat().st_size != record.output_bytes or sha256_file(path) != record.output_sha256:
+            return None
+    except OSError:
+        return None
+    return Output(path, record.output_bytes, record.output_sha256, record.width, record.height)
+
+
+async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
+    """Continue from the journal; False when the shot-take must be sent afresh."""
+    if record.state in ("abandoned",) or (
+        record.state in ("failed", "moderated") and ctx.retry_failed
+    ):
+        return False
+    st.account, st.attempts, st.journal_id = record.account, record.attempts, record.id
+    st.submitted, st.video_id, st.credits = record.submitted, record.video_id, record.credits
+    if record.state in ("failed", "moderated"):
+        ended: Literal["failed", "moderated"] = (
+            "failed" if record.state == "failed" else "moderated"
+        )
+        st.completed = record.completed
+        st.end(ended, f"{record.error or ended} (earlier run; --retry-failed renders it again)")
+        ctx.show(st, ended, detail=st.error)
+        return True
+    if record.state == "completed":
+        out = _intact(record)
+        if out is not None:
+            st.output, st.reused, st.completed = out, True, record.completed
+            st.end("completed")
+            ctx.show(st, "reused")
+            return True
+    if record.video_id is None:
+        ctx.show(st, "submitting", detail="looking up a job an earlier run may have created")
+        found = await lookup_patiently(
+            ctx,
+            record.account,
+            record.prompt,
+            record.model,
+            record.intended,
+            st.take.shot.reply_ref,
+        )
+        if found is None:
+            ctx.journal.set_state(record.id, "abandoned", "not found on rerun")
+            st.video_id = None
+            return False
+        adopt(ctx, st, record.id, found)
+    assert st.video_id is not None
+    ctx.claimed.add(st.video_id)
+    st.status = "running"
+    if record.state == "completed":  # rendered, but the file is missing or damaged
+        video = await poll(ctx, st, record.account, 0.0)
+        if video is not None:
+            await fetch(ctx, st, video)
+        return True
+    ctx.placement.occupy(record.account)
+    await follow(ctx, st, record.account, holds_slot=True)
+    return True
+
+
+async def _fresh(ctx: RunContext, st: TakeState) -> None:
+    shot = st.take.shot
+    st.queued = time.time()
+    while True:
+        ctx.show(st, "waiting")
+        account = await ctx.placement.acquire(shot.account)
+        if account is None:
+            st.end("skipped", ctx.placement.why_not(shot.account))
+            ctx.show(st, "skipped", detail=st.error)
+            return
+        if not ctx.budget.reserve(st.take.credits):
+            ctx.placement.release(account)
+            st.end("skipped", f"over the --max-credits budget of {ctx.budget.limit}")
+            ctx.show(st, "skipped", detail=st.error)
+            return
+        st.account, st.status = account, "running"
+        max_jobs = ctx.placement.accounts[account].max_jobs
+        try:
+            result = await submit(ctx, st, account, max_jobs)
+        except BaseException:
+            ctx.budget.release(st.take.credits)
+            ctx.placement.release(account)
+            raise
+        if result == "created":
+            ctx.budget.commit(st.take.credits)
+            ctx.emit_credits()
+            break
+        ctx.budget.release(st.take.credits)
+        ctx.placement.release(account)
+        if result == "done":
+            if not st.final:
+                st.end("failed", ctx.stop_reason or "not created")
+            ctx.show_end(st)
+            return
+        st.account = None
+        await anyio.lowlevel.checkpoint()
+    await follow(ctx, st, account, holds_slot=True)

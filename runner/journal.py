@@ -1,0 +1,198 @@
+"""The crash-safe state of a run: SQLite in WAL mode in `<output>/.reel/journal.sqlite`.
+
+Every write is its own committed transaction with `synchronous=FULL`, so once a method returns,
+what it recorded survives a kill -9 or a power cut. The order of writes is the safety argument:
+
+1. `intend()` before a create is sent (shot-take key, fingerprint, account, time, prompt, model);
+2. `set_video_id()` as soon as the create answers, before anything else happens;
+3. `set_state()` / `finish()` / `set_output()` as the job progresses.
+
+So a job row without a video id is an intent whose fate is unknown (look the job up before
+sending again); a row with a video id is a job that exists (poll it, never create again).
+
+Tables: `jobs` (one row per create intent; several per shot-take across runs and fingerprints,
+the newest row is the current one), `uploads` (fileID cache by account and sha256), `runs`.
+Issue 5's rerun logic (superseded outputs, orphans, --retry-failed, --force, `reel status`) reads
+`jobs` through `latest()` / `all_latest()`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+JOURNAL_NAME = "journal.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, pipeline TEXT, started REAL, ended REAL, outcome TEXT
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL, fingerprint TEXT NOT NULL, run_id TEXT, account TEXT NOT NULL,
+    prompt TEXT, model TEXT, intended REAL NOT NULL,
+    video_id TEXT UNIQUE, submitted REAL, attempts INTEGER NOT NULL DEFAULT 1,
+    state TEXT NOT NULL DEFAULT 'intended', credits INTEGER NOT NULL DEFAULT 0,
+    completed REAL, error TEXT,
+    output_path TEXT, output_bytes INTEGER, output_sha256 TEXT, width INTEGER, height INTEGER
+);
+CREATE INDEX IF NOT EXISTS jobs_key ON jobs (key, fingerprint);
+CREATE TABLE IF NOT EXISTS uploads (
+    account TEXT NOT NULL, sha256 TEXT NOT NULL, file_id TEXT NOT NULL, uploaded REAL,
+    PRIMARY KEY (account, sha256)
+);
+"""
+
+# Job states. 'intended': the create may or may not have been sent; 'created': a video id is
+# known; the final ones say how the job ended; 'abandoned': an intent looked up and not found.
+FINAL_STATES = frozenset({"completed", "failed", "moderated", "abandoned"})
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """One row of `jobs`."""
+
+    id: int
+    key: str
+    fingerprint: str
+    run_id: str | None
+    account: str
+    prompt: str | None
+    model: str | None
+    intended: float
+    video_id: str | None
+    submitted: float | None
+    attempts: int
+    state: str
+    credits: int
+    completed: float | None
+    error: str | None
+    output_path: str | None
+    output_bytes: int | None
+    output_sha256: str | None
+    width: int | None
+    height: int | None
+
+
+_COLUMNS = ", ".join(JobRecord.__slots__)
+
+
+class Journal:
+    """Durable run state. One instance per process; not shared between threads."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / JOURNAL_NAME
+        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # runs
+    def start_run(self, run_id: str, pipeline: str) -> None:
+        self._db.execute(
+            "INSERT INTO runs (run_id, pipeline, started) VALUES (?, ?, ?)",
+            (run_id, pipeline, time.time()),
+        )
+
+    def end_run(self, run_id: str, outcome: str) -> None:
+        self._db.execute(
+            "UPDATE runs SET ended = ?, outcome = ? WHERE run_id = ?",
+            (time.time(), outcome, run_id),
+        )
+
+    # jobs
+    def intend(
+        self,
+        *,
+        key: str,
+        fingerprint: str,
+        run_id: str,
+        account: str,
+        prompt: str | None,
+        model: str,
+        attempts: int = 1,
+    ) -> int:
+        """Record, durably, that a create is about to be sent. Returns the job row id."""
+        cur = self._db.execute(
+            "INSERT INTO jobs (key, fingerprint, run_id, account, prompt, model, intended,"
+            " attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, fingerprint, run_id, account, prompt, model, time.time(), attempts),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def set_video_id(self, job: int, video_id: str, credits: int) -> None:
+        """The job exists: record its id (and the credits it costs) before anything else."""
+        self._db.execute(
+            "UPDATE jobs SET video_id = ?, submitted = ?, state = 'created', credits = ?"
+            " WHERE id = ?",
+            (video_id, time.time(), credits, job),
+        )
+
+    def set_attempts(self, job: int, attempts: int) -> None:
+        self._db.execute("UPDATE jobs SET attempts = ? WHERE id = ?", (attempts, job))
+
+    def set_state(self, job: int, state: str, error: str | None = None) -> None:
+        """Record a state ('created', 'completed', 'failed', 'moderated', 'abandoned', …)."""
+        done = time.time() if state in FINAL_STATES else None
+        self._db.execute(
+            "UPDATE jobs SET state = ?, error = ?, completed = COALESCE(?, completed) WHERE id = ?",
+            (state, error, done, job),
+        )
+
+    def set_output(
+        self, job: int, *, path: str, size: int, sha256: str, width: int | None, height: int | None
+    ) -> None:
+        """Record the downloaded file; a job with an output is done."""
+        self._db.execute(
+            "UPDATE jobs SET output_path = ?, output_bytes = ?, output_sha256 = ?, width = ?,"
+            " height = ? WHERE id = ?",
+            (path, size, sha256, width, height, job),
+        )
+
+    def latest(self, key: str, fingerprint: str | None = None) -> JobRecord | None:
+        """The newest job row of a shot-take (of that fingerprint, when given)."""
+        if fingerprint is None:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM jobs WHERE key = ? ORDER BY id DESC LIMIT 1",  # noqa: S608
+                (key,),
+            ).fetchone()
+        else:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM jobs WHERE key = ? AND fingerprint = ?"  # noqa: S608
+                " ORDER BY id DESC LIMIT 1",
+                (key, fingerprint),
+            ).fetchone()
+        return JobRecord(*row) if row else None
+
+    def all_latest(self) -> dict[str, JobRecord]:
+        """The newest job row of every shot-take ever journalled, by key."""
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM jobs WHERE id IN (SELECT MAX(id) FROM jobs GROUP BY key)"  # noqa: S608
+        ).fetchall()
+        return {r[1]: JobRecord(*r) for r in rows}
+
+    def known_video_ids(self) -> set[str]:
+        """Every video id this output folder ever created (to never adopt one twice)."""
+        rows = self._db.execute("SELECT video_id FROM jobs WHERE video_id IS NOT NULL")
+        return {r[0] for r in rows}
+
+    # uploads
+    def cached_file_id(self, account: str, sha256: str) -> str | None:
+        row = self._db.execute(
+            "SELECT file_id FROM uploads WHERE account = ? AND sha256 = ?", (account, sha256)
+        ).fetchone()
+        return row[0] if row else None
+
+    def remember_upload(self, account: str, sha256: str, file_id: str) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO uploads (account, sha256, file_id, uploaded)"
+            " VALUES (?, ?, ?, ?)",
+            (account, sha256, file_id, time.time()),
+        )

@@ -1,0 +1,165 @@
+"""`<output>/manifest.json`: what a run made, what it cost, and where each video is.
+
+The document is described by `schema/manifest.schema.json` (JSON Schema draft 2020-12). It is
+rewritten atomically (a temporary file in the same folder, fsync, `os.replace`) whenever the
+run's state changes; `ManifestWriter` coalesces bursts of changes into one write, pausing in
+proportion to how long a write takes, so that a 10,000-shot run does not spend its time
+serialising. The journal, not the manifest, is the crash-safe record: the manifest is a view.
+
+Room is left for issue 5: `superseded` and `orphaned` lists at the top level.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from runner.takestate import TakeState
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    pipeline: Path
+    output: Path
+    run_id: str
+    backend: str
+    base_url: str
+    started: float
+
+
+def _iso(t: float | None) -> str | None:
+    if t is None:
+        return None
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def entry(st: TakeState, output_dir: Path) -> dict[str, Any]:
+    """One shot-take's manifest entry."""
+    shot = st.take.shot
+    out = st.output
+    return {
+        "id": shot.id,
+        "take": st.take.take,
+        "key": st.key,
+        "status": st.status,
+        "reused": st.reused,
+        "model": shot.model,
+        "options": shot.options,
+        "aspectRatio": shot.aspect_ratio,
+        "prompt": shot.prompt,
+        "fingerprint": st.take.fingerprint,
+        "frames": [
+            {"role": f.role, "path": f.path, "sha256": f.sha256, "fileID": f.file_id}
+            for f in st.frames
+        ],
+        "account": st.account,
+        "videoId": st.video_id,
+        "attempts": st.attempts,
+        "times": {
+            "queued": _iso(st.queued),
+            "submitted": _iso(st.submitted),
+            "completed": _iso(st.completed),
+        },
+        "creditsEstimated": st.take.credits,
+        "credits": st.credits,
+        "output": None
+        if out is None
+        else {
+            "path": _rel(out.path, output_dir),
+            "bytes": out.size,
+            "sha256": out.sha256,
+            "width": out.width,
+            "height": out.height,
+        },
+        "error": st.error,
+    }
+
+
+def build(info: RunInfo, states: list[TakeState], ended: float | None) -> dict[str, Any]:
+    """The whole manifest document."""
+    est_model: Counter[str] = Counter()
+    spent_model: Counter[str] = Counter()
+    spent_account: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
+    for st in states:
+        est_model[st.take.shot.model] += st.take.credits
+        spent_model[st.take.shot.model] += st.credits
+        if st.account is not None and st.credits:
+            spent_account[st.account] += st.credits
+        counts[st.status] += 1
+    return {
+        "version": MANIFEST_VERSION,
+        "pipeline": str(info.pipeline),
+        "runId": info.run_id,
+        "backend": {"kind": info.backend, "baseUrl": info.base_url},
+        "started": _iso(info.started),
+        "ended": _iso(ended),
+        "shots": [entry(st, info.output) for st in states],
+        "counts": dict(counts),
+        "totals": {
+            "creditsEstimated": sum(est_model.values()),
+            "creditsSpent": sum(spent_model.values()),
+            "estimatedByModel": dict(est_model),
+            "spentByModel": {k: v for k, v in spent_model.items() if v},
+            "spentByAccount": dict(spent_account),
+        },
+        "superseded": [],
+        "orphaned": [],
+    }
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` so that readers see the old or the new file, never a mix."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with temp.open("w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    temp.replace(path)
+
+
+class ManifestWriter:
+    """Rewrites the manifest after changes, coalescing bursts of them."""
+
+    def __init__(self, path: Path, document: Callable[[], dict[str, Any]]) -> None:
+        self.path = path
+        self._document = document
+        self._dirty = anyio.Event()
+        self.writes = 0
+
+    def changed(self) -> None:
+        self._dirty.set()
+
+    def write(self) -> None:
+        text = json.dumps(self._document(), indent=2, ensure_ascii=False) + "\n"
+        write_atomic(self.path, text)
+        self.writes += 1
+
+    async def run(self) -> None:
+        """Write after each burst of changes until cancelled."""
+        while True:
+            await self._dirty.wait()
+            self._dirty = anyio.Event()
+            began = time.perf_counter()
+            self.write()
+            # Spend at most ~1/6 of the time writing the manifest on big runs.
+            await anyio.sleep(max(0.05, 5 * (time.perf_counter() - began)))

@@ -1,0 +1,246 @@
+"""Getting one job created on a placed account: uploads, the create call, and the refusal table.
+
+| answer | what happens |
+|---|---|
+| 400 | the shot-take fails with the API's message; no retry |
+| 401 | the run stops |
+| 412 / 596 | the account is parked for the run; the shot-take is placed again |
+| 422 | moderated: final |
+| 429 | wait 10-30 s (jittered) and resend; not an attempt |
+| 502, 504, timeout, dropped after sending | the job may exist: look it up; resend if absent |
+| transport error before sending | resend after a backoff |
+
+Every send is preceded by a durable intent in the journal, and a returned videoId is journalled
+before anything else (inside a cancel shield, so Ctrl-C cannot lose it).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import anyio
+
+from runner import api
+from runner.context import RunContext
+from runner.retry import LOOKUP_TRIES, TRANSPORT_TRIES
+from runner.takestate import FrameState, TakeState
+
+Result = Literal["created", "replace", "done"]
+LOOKUP_SKEW = 300.0
+"""Seconds of clock difference tolerated when matching a job's creation time to an intent."""
+SHIELD_SECONDS = 90.0
+
+
+def _content_type(path: str) -> str:
+    return "image/png" if path.lower().endswith(".png") else "image/jpeg"
+
+
+async def _upload(ctx: RunContext, account: str, data: bytes, ctype: str) -> str:
+    """POST /files with resends on 429/5xx/transport errors (uploads cost nothing)."""
+    failures = 0
+    while True:
+        try:
+            return (await ctx.client.upload(account, data, ctype)).file_id
+        except api.Busy:
+            await anyio.sleep(ctx.timing.busy_wait())
+        except (api.MaybeQueued, api.TransportFailed, api.ServerError):
+            failures += 1
+            if failures > TRANSPORT_TRIES:
+                raise
+            await anyio.sleep(ctx.timing.backoff(failures))
+
+
+async def upload_frames(ctx: RunContext, st: TakeState, account: str) -> list[str]:
+    """fileIDs of the shot's frames on `account`, uploading what the cache lacks."""
+    st.frames = []
+    ids: list[str] = []
+    for role, frame in st.take.shot.frames.all():
+        if frame.path is None:
+            ids.append(frame.file_id or "")
+            st.frames.append(FrameState(role, None, None, frame.file_id))
+            continue
+        sha = ctx.hasher(frame.path)
+        # The API refuses the same fileID as first and end frame: the end frame gets its own copy.
+        cache_key = f"{sha}/end" if role == "last" and frame == st.take.shot.frames.first else sha
+        file_id = ctx.journal.cached_file_id(account, cache_key)
+        if file_id is None:
+            ctx.show(st, "uploading")
+            data = frame.path.read_bytes()
+            file_id = await _upload(ctx, account, data, _content_type(frame.path.name))
+            ctx.journal.remember_upload(account, cache_key, file_id)
+        ids.append(file_id)
+        st.frames.append(FrameState(role, str(frame.path), sha, file_id))
+    return ids
+
+
+def create_body(st: TakeState, account: str, max_jobs: int, file_ids: list[str]) -> dict[str, Any]:
+    """The create request: account, maxJobs and every option sent explicitly."""
+    shot = st.take.shot
+    body: dict[str, Any] = {"account": account, "model": shot.model, "maxJobs": max_jobs}
+    if shot.options is not None:
+        body["options"] = shot.options
+    if shot.prompt is not None:
+        body["prompt"] = shot.prompt
+    if shot.prompt_optimization is not None:
+        body["promptOptimization"] = shot.prompt_optimization
+    if shot.aspect_ratio is not None:
+        body["aspectRatio"] = shot.aspect_ratio
+    roles = [role for role, _f in shot.frames.all()]
+    starts = [fid for role, fid in zip(roles, file_ids, strict=True) if role != "last"]
+    for i, fid in enumerate(starts):
+        body["fileID" if i == 0 else f"fileID{i + 1}"] = fid
+    if "last" in roles:
+        body["end_frame_fileID"] = file_ids[roles.index("last")]
+    if shot.reply_url is not None:
+        body["replyUrl"] = shot.reply_url
+    if shot.reply_ref is not None:
+        body["replyRef"] = shot.reply_ref
+    return body
+
+
+async def lookup(
+    ctx: RunContext,
+    account: str,
+    prompt: str | None,
+    model: str | None,
+    since: float,
+    reply_ref: str | None = None,
+) -> str | None:
+    """Find a job a lost create may have made: an unclaimed video of `account` with the same
+    prompt and model, created after the intent. Raises ApiError when the lookup itself fails."""
+    for video in reversed(await ctx.client.videos(account, limit=30)):
+        if not video.video_id or video.video_id in ctx.claimed:
+            continue
+        if (video.desc or "") != (prompt or "") or (video.model and video.model != model):
+            continue
+        if video.created is not None and video.created < since - LOOKUP_SKEW:
+            continue
+        return video.video_id
+    if reply_ref:
+        for job in await ctx.client.scheduler():
+            if (
+                job.reply_ref == reply_ref
+                and job.account == account
+                and job.video_id
+                and (job.video_id not in ctx.claimed)
+            ):
+                return job.video_id
+    return None
+
+
+async def lookup_patiently(
+    ctx: RunContext,
+    account: str,
+    prompt: str | None,
+    model: str | None,
+    since: float,
+    reply_ref: str | None = None,
+) -> str | None:
+    """`lookup`, retried while the API cannot answer: never resend on a failed lookup."""
+    failures = 0
+    while True:
+        try:
+            async with ctx.create_lock(account):
+                return await lookup(ctx, account, prompt, model, since, reply_ref)
+        except (api.MaybeQueued, api.TransportFailed, api.ServerError, api.Busy):
+            failures += 1
+            await anyio.sleep(ctx.timing.backoff(min(failures, 6)))
+
+
+def adopt(ctx: RunContext, st: TakeState, job: int, video_id: str) -> None:
+    ctx.claimed.add(video_id)
+    ctx.journal.set_video_id(job, video_id, st.take.credits)
+    st.video_id = video_id
+    st.credits = st.take.credits
+    st.submitted = time.time()
+
+
+async def submit(  # noqa: PLR0911 - one return per row of the refusal table
+    ctx: RunContext, st: TakeState, account: str, max_jobs: int
+) -> Result:
+    """Upload the frames and create the job on `account`, following the refusal table."""
+    key, shot = st.key, st.take.shot
+    try:
+        body = create_body(st, account, max_jobs, await upload_frames(ctx, st, account))
+    except api.Unauthorized:
+        ctx.stop("the API token was rejected (401)")
+        return "done"
+    except (api.OutOfCredits, api.OnHold) as exc:
+        ctx.placement.park(account, _park_reason(exc))
+        return "replace"
+    except api.ApiError as exc:
+        st.end("failed", f"upload failed: {exc}")
+        return "done"
+    transport_failures = lookups = 0
+    while True:
+        st.attempts += 1
+        job = ctx.journal.intend(
+            key=key,
+            fingerprint=st.take.fingerprint,
+            run_id=ctx.run_id,
+            account=account,
+            prompt=shot.prompt,
+            model=shot.model,
+            attempts=st.attempts,
+        )
+        st.journal_id = job
+        ctx.show(st, "submitting")
+        since = time.time()
+        try:
+            async with ctx.create_lock(account):
+                with anyio.CancelScope(shield=True), anyio.fail_after(SHIELD_SECONDS):
+                    created = await ctx.client.create(body)
+                    adopt(ctx, st, job, created.video_id)
+        except api.Busy:
+            ctx.journal.set_state(job, "abandoned", "429")
+            st.attempts -= 1
+            await anyio.sleep(ctx.timing.busy_wait())
+        except api.TransportFailed as exc:
+            ctx.journal.set_state(job, "abandoned", str(exc))
+            st.attempts -= 1
+            transport_failures += 1
+            if transport_failures > TRANSPORT_TRIES:
+                st.end("failed", f"could not reach the API: {exc}")
+                return "done"
+            await anyio.sleep(ctx.timing.backoff(transport_failures))
+        except (api.MaybeQueued, api.ServerError, TimeoutError) as exc:
+            # The request went out: the job may exist. Look before sending again.
+            await anyio.sleep(ctx.timing.busy_wait())
+            found = await lookup_patiently(
+                ctx, account, shot.prompt, shot.model, since, shot.reply_ref
+            )
+            if found is not None:
+                adopt(ctx, st, job, found)
+                return "created"
+            ctx.journal.set_state(job, "abandoned", f"not found after: {exc}")
+            lookups += 1
+            if lookups >= LOOKUP_TRIES:
+                st.end("failed", f"the API kept failing: {exc}")
+                return "done"
+        except api.ApiError as exc:
+            ctx.journal.set_state(job, "abandoned", str(exc))
+            return _final_refusal(ctx, st, account, exc)
+        else:
+            return "created"
+
+
+def _park_reason(exc: api.ApiError) -> str:
+    if isinstance(exc, api.OutOfCredits):
+        return "is out of credits (412)"
+    return "is on hold (596)"
+
+
+def _final_refusal(ctx: RunContext, st: TakeState, account: str, exc: api.ApiError) -> Result:
+    st.attempts -= 0 if isinstance(exc, api.BadRequest | api.Moderated) else 1
+    if isinstance(exc, api.Unauthorized):
+        ctx.stop("the API token was rejected (401)")
+        return "done"
+    if isinstance(exc, api.OutOfCredits | api.OnHold):
+        ctx.placement.park(account, _park_reason(exc))
+        return "replace"
+    if isinstance(exc, api.Moderated):
+        st.end("moderated", exc.error)
+        return "done"
+    st.end("failed", exc.error if isinstance(exc, api.BadRequest) else str(exc))
+    return "done"
