@@ -1,0 +1,273 @@
+"""Checks a pipeline file and turns it into typed records: `load_pipeline(path)`.
+
+Order: the loader (YAML → JSON values with positions), the generated JSON Schema on the top
+level, then on every shot with `defaults:` applied and the default model inferred, then the
+checks in code (`runner.checks`), then the records (`runner.build`). Every problem is reported
+at once, located at the line and column a user should look at; a rule broken through a
+`defaults:` value points at the shot and names the default.
+
+Speed: a 10,000-shot file is validated in well under a second because shots of the same shape
+share one schema run (ids, prompts and paths are replaced by placeholders when they are valid
+anyway; everything the schema's rules depend on is kept).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from runner import catalogue, schema_gen
+from runner.catalogue import Catalogue
+from runner.checks import FILE_ID, Finding, ShotChecker, ShotView
+from runner.diagnostics import Diagnostic, Severity, has_errors, sort_key
+from runner.keypath import KeyPath, render
+from runner.loader import Marks, load_file
+from runner.messages import Problem, translate
+from runner.pipeline import Pipeline
+
+_ID = re.compile(schema_gen.ID_PATTERN)
+
+
+@cache
+def _validators() -> tuple[Any, Any]:
+    """(top level without the shots' insides, one shot): built once per process."""
+    import jsonschema
+
+    schema = schema_gen.generate()
+    cls = jsonschema.Draft202012Validator
+    top = json.loads(json.dumps(schema))
+    top["properties"]["shots"] = {"type": "array", "minItems": 1}
+    shot = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/shot"}
+    return (
+        cls(top, format_checker=cls.FORMAT_CHECKER),
+        cls(shot, format_checker=cls.FORMAT_CHECKER),
+    )
+
+
+@cache
+def _default_fields() -> frozenset[str]:
+    return frozenset(schema_gen.generate()["properties"]["defaults"]["properties"])
+
+
+def _placeholder_frames(frames: Any) -> Any:
+    if not isinstance(frames, dict):
+        return frames
+    out: dict[str, Any] = {}
+    for key, value in frames.items():
+        if isinstance(value, list):
+            out[key] = [_placeholder_frame(v) for v in value]
+        else:
+            out[key] = _placeholder_frame(value)
+    return out
+
+
+def _placeholder_frame(value: Any) -> Any:
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith("user:"):
+        return "user:1-minimax:1-file:x" if FILE_ID.match(value) else value
+    return "local"
+
+
+def _shape(shot: dict[str, Any], cat: Catalogue) -> str:
+    """A cache key: the shot with every value the schema only checks in isolation replaced
+    by a placeholder when it is valid (an invalid one is kept, so its error is reported)."""
+    shape = dict(shot)
+    if isinstance(shape.get("id"), str) and _ID.match(shape["id"]):
+        shape["id"] = "x"
+    prompt = shape.get("prompt")
+    if isinstance(prompt, str) and len(prompt) <= cat.max_prompt_chars:
+        shape["prompt"] = "p"
+    ref = shape.get("replyRef")
+    if isinstance(ref, str) and len(ref) <= cat.max_reply_chars:
+        shape["replyRef"] = "r"
+    if "frames" in shape:
+        shape["frames"] = _placeholder_frames(shape["frames"])
+    return json.dumps(shape, sort_keys=True, default=str)
+
+
+@dataclass(slots=True)
+class _Reporter:
+    """Collects diagnostics for one file and knows where everything is."""
+
+    file: str
+    marks: Marks
+    out: list[Diagnostic] = field(default_factory=list)
+
+    def add(
+        self,
+        path: KeyPath,
+        severity: Severity,
+        rule: str,
+        message: str,
+        *,
+        at_key: bool = False,
+        at: KeyPath | None = None,
+    ) -> None:
+        line, col = self.marks.locate(at if at is not None else path, key=at_key)
+        self.out.append(Diagnostic(self.file, line, col, render(path), severity, rule, message))
+
+    def shot(self, view: ShotView, problem: Problem | Finding, *, model_rule: bool) -> None:
+        base: KeyPath = ("shots", view.index)
+        path = problem.path
+        at_key = problem.at_key if isinstance(problem, Problem) else False
+        severity: Severity = problem.severity if isinstance(problem, Finding) else "error"
+        message = problem.message
+        at: KeyPath = (*base, *path)
+        field_name = path[0] if path and isinstance(path[0], str) else None
+        if field_name and view.origins.get(field_name) == "defaults":
+            line = self.marks.locate(("defaults", field_name))[0]
+            message += f" (set by defaults.{field_name} on line {line})"
+            at = (*base, "id") if self.marks.has((*base, "id")) else base
+        elif model_rule and view.model is not None:
+            origin = view.origins.get("model")
+            if origin == "defaults":
+                line = self.marks.locate(("defaults", "model"))[0]
+                message += f" (the model comes from defaults.model on line {line})"
+            elif origin == "inferred":
+                message += (
+                    f" (no model given: {view.model.name} is the default for "
+                    f"{_inferred_for(view.model.kind)}; set `model:` to choose)"
+                )
+        self.add((*base, *path), severity, problem.rule, message, at_key=at_key, at=at)
+
+
+def _inferred_for(kind: str) -> str:
+    return {
+        "text": "a shot without frames",
+        "image": "a shot with a first frame",
+        "subject": "a shot with references",
+    }.get(kind, "this shot")
+
+
+def _infer_model(shot: dict[str, Any], cat: Catalogue) -> str:
+    frames = shot.get("frames") if isinstance(shot.get("frames"), dict) else {}
+    assert isinstance(frames, dict)
+    if frames.get("references"):
+        return cat.default_models["subject"]
+    if frames.get("first") or frames.get("last"):
+        return cat.default_models["image"]
+    return cat.default_models["text"]
+
+
+def _is_model_rule(error: Any) -> bool:
+    sp = list(error.schema_path)
+    return len(sp) >= 2 and sp[0] == "allOf" and isinstance(sp[1], int) and sp[1] >= 1
+
+
+def load_pipeline(
+    path: Path | str, display: str | None = None
+) -> tuple[Pipeline | None, list[Diagnostic]]:
+    """Validate a pipeline file: (records, []) when valid (warnings allowed), else
+    (None, every diagnostic) sorted by position. Never raises for a bad file."""
+    path = Path(path)
+    file = display if display is not None else str(path)
+    loaded = load_file(path, file)
+    report = _Reporter(file, loaded.marks, list(loaded.diagnostics))
+    data = loaded.data
+    if data is None:
+        return None, sorted(report.out, key=sort_key)
+    if not isinstance(data, dict):
+        report.add(
+            (), "error", "pipeline", "a pipeline is a mapping with `version: 1` and `shots:`"
+        )
+        return None, sorted(report.out, key=sort_key)
+    views = _validate(data, report, path.resolve().parent)
+    if has_errors(report.out):
+        return None, sorted(report.out, key=sort_key)
+    from runner.build import build_pipeline
+
+    return build_pipeline(path.resolve(), data, views), sorted(report.out, key=sort_key)
+
+
+def _validate(data: dict[str, Any], report: _Reporter, base: Path) -> list[ShotView]:
+    cat = catalogue.load()
+    top, shot_validator = _validators()
+    bad_defaults: set[str] = set()
+    for error in top.iter_errors(data):
+        for problem in translate(error, None, None):
+            if problem.path[:1] == ("defaults",) and len(problem.path) > 1:
+                bad_defaults.add(str(problem.path[1]))
+            report.add(problem.path, "error", problem.rule, problem.message, at_key=problem.at_key)
+    raw_defaults = data.get("defaults")
+    known = _default_fields()
+    defaults = (
+        {k: v for k, v in raw_defaults.items() if k in known and k not in bad_defaults}
+        if isinstance(raw_defaults, dict)
+        else {}
+    )
+    accounts = data.get("accounts")
+    checker = ShotChecker(cat, base, frozenset(accounts) if isinstance(accounts, dict) else None)
+    cache_: dict[str, list[Any]] = {}
+    views: list[ShotView] = []
+    shots = data.get("shots")
+    for index, raw in enumerate(shots if isinstance(shots, list) else []):
+        view = _shot(index, raw, defaults, cat)
+        if view is None:
+            for error in shot_validator.iter_errors(raw):
+                for problem in translate(error, None, None, in_shot=True):
+                    report.add(
+                        ("shots", index, *problem.path),
+                        "error",
+                        problem.rule,
+                        problem.message,
+                        at_key=problem.at_key,
+                    )
+            continue
+        views.append(view)
+        key = _shape(view.merged, cat)
+        errors = cache_.get(key)
+        if errors is None:
+            errors = cache_[key] = list(shot_validator.iter_errors(view.merged))
+        _report_schema(report, view, errors)
+        for finding in checker.check(view):
+            report.shot(view, finding, model_rule=finding.model_rule)
+    _duplicate_ids(report, views)
+    return views
+
+
+def _report_schema(report: _Reporter, view: ShotView, errors: list[Any]) -> None:
+    seen: set[KeyPath] = set()
+    # Model-specific errors first: they say more than the generic enum of every option.
+    for error in sorted(errors, key=lambda e: not _is_model_rule(e)):
+        for problem in translate(error, view.model, view.option, in_shot=True):
+            if problem.path in seen:
+                continue
+            seen.add(problem.path)
+            report.shot(view, problem, model_rule=_is_model_rule(error))
+
+
+def _shot(index: int, raw: Any, defaults: dict[str, Any], cat: Catalogue) -> ShotView | None:
+    if not isinstance(raw, dict):
+        return None
+    merged = {**defaults, **raw}
+    origins = {k: "defaults" for k in defaults if k not in raw}
+    if "model" not in merged:
+        merged["model"] = _infer_model(merged, cat)
+        origins["model"] = "inferred"
+    name = merged.get("model")
+    model = cat.models.get(name) if isinstance(name, str) else None
+    return ShotView(index=index, merged=merged, origins=origins, model=model)
+
+
+def _duplicate_ids(report: _Reporter, views: list[ShotView]) -> None:
+    first: dict[str, int] = {}
+    for view in views:
+        shot_id = view.merged.get("id")
+        if not isinstance(shot_id, str):
+            continue
+        if shot_id in first:
+            line = report.marks.locate(("shots", first[shot_id], "id"))[0]
+            report.add(
+                ("shots", view.index, "id"),
+                "error",
+                "duplicate-id",
+                f"duplicate shot id {shot_id!r} (first on line {line}); ids name the "
+                "output files, so each must be unique",
+            )
+        else:
+            first[shot_id] = view.index
