@@ -70,7 +70,7 @@ class JsonLines:
         _write(self.out, redact(json.dumps(as_json(event), ensure_ascii=False)))
 
 
-def describe(event: Event) -> str | None:
+def describe(event: Event) -> str | None:  # noqa: PLR0911 - one return per kind of event
     """A plain line for an event, or None for progress that does not deserve one."""
     match event:
         case RunStarted():
@@ -167,7 +167,7 @@ class LiveView:
 
     def render(self) -> RenderableType:
         takes = list(self.takes.values())
-        counts = Counter(t.phase for t in takes)
+        counts: Counter[str] = Counter(t.phase for t in takes)
         accounts = Table(title="accounts", expand=False)
         for col in ("account", "slots in use", "state"):
             accounts.add_column(col)
