@@ -3,6 +3,7 @@ aspect ratio resolved, accounts pinned, paths made absolute."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ DEFAULT_MAX_JOBS = 2
 """When an account gives no maxJobs: safe for a Free account (useapi's own advice)."""
 
 
+@lru_cache(maxsize=4096)
 def _frame(source: str, base: Path) -> Frame:
     if FILE_ID.match(source):
         return Frame(source=source, file_id=source)

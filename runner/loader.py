@@ -50,15 +50,38 @@ _FLOAT_RE = re.compile(
 )
 
 
+_BOOLS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_NUMBER_START = frozenset("-+0123456789.")
+
+
 class _Resolver(yaml.resolver.BaseResolver):
-    """YAML 1.2 core schema: no sexagesimal numbers, no timestamps, no yes/no/on/off."""
+    """YAML 1.2 core schema: no sexagesimal numbers, no timestamps, no yes/no/on/off.
+
+    One direct function instead of PyYAML's table of regular expressions: it runs once per
+    scalar, 100,000 times for a 10,000-shot file.
+    """
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool] | None) -> str:
+        if kind is not ScalarNode:
+            return _SEQ if kind is SequenceNode else _MAP
+        if implicit is None or not implicit[0]:
+            return _STR  # quoted, or tagged with the non-specific `!`
+        return _plain_tag(value)
 
 
-_Resolver.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), None)
-_Resolver.add_implicit_resolver(_INT, _INT_RE, list("-+0123456789"))
-_Resolver.add_implicit_resolver(_FLOAT, _FLOAT_RE, list("-+0123456789."))
-_Resolver.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
-_Resolver.add_implicit_resolver(_MERGE, re.compile(r"^<<$"), ["<"])
+def _plain_tag(value: str) -> str:
+    if value in _NULLS:
+        return _NULL
+    if value in _BOOLS:
+        return _BOOL
+    if value[0] in _NUMBER_START:
+        if _INT_RE.match(value):
+            return _INT
+        if _FLOAT_RE.match(value):
+            return _FLOAT
+    return _MERGE if value == "<<" else _STR
+
 
 if yaml.__with_libyaml__:  # pragma: no branch - libyaml ships in PyYAML's wheels
     from yaml.cyaml import CParser  # type: ignore[attr-defined]
@@ -272,6 +295,7 @@ def _to_int(text: str) -> int:
 
 _SCALARS: dict[str, Callable[[str], Any]] = {
     _STR: str,
+    _MERGE: str,  # `<<` anywhere but as a key is just text
     _NULL: lambda _: None,
     _BOOL: lambda text: text.lower() == "true",
     _INT: _to_int,
