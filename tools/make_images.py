@@ -24,7 +24,10 @@ def gradient(size: tuple[int, int], top: Color, bottom: Color) -> Image.Image:
     draw = ImageDraw.Draw(img)
     for y in range(h):
         t = y / max(h - 1, 1)
-        draw.line([(0, y), (w, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom)))
+        draw.line(
+            [(0, y), (w, y)],
+            fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)),
+        )
     return img
 
 

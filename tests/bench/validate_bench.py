@@ -20,8 +20,10 @@ _PROMPT = '    prompt: "Shot number {i}, a quiet street at dawn"\n'
 _SHAPES = [
     "    model: T2V-2.3\n    options: 768p-6sec\n" + _PROMPT,
     "    model: I2V-2.3-Fast\n    frames: {{first: images/a.png}}\n",
-    "    model: 02\n    options: 1080p-6sec\n    frames: {{first: images/a.png, last: images/b.jpg}}\n",
-    '    model: T2V-01-Director\n    prompt: "Shot {i}: a reveal [Pan left, Zoom in], then [Push in]"\n',
+    "    model: 02\n    options: 1080p-6sec\n"
+    "    frames: {{first: images/a.png, last: images/b.jpg}}\n",
+    "    model: T2V-01-Director\n"
+    '    prompt: "Shot {i}: a reveal [Pan left, Zoom in], then [Push in]"\n',
     "    model: Sora-2\n    aspectRatio: 16:9\n    frames: {{first: images/sora.png}}\n",
     "    model: Veo-3.1-S2V-Fast\n    frames: {{references: [images/a.png, images/b.jpg]}}\n",
     "    frames:\n      first: user:1234-minimax:111-file:{i}\n",
