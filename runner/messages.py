@@ -208,7 +208,12 @@ def _required(
 
 
 def translate(
-    error: Any, model: Model | None, option: str | None, *, in_shot: bool = False
+    error: Any,
+    model: Model | None,
+    option: str | None,
+    *,
+    in_shot: bool = False,
+    base: KeyPath = (),
 ) -> list[Problem]:
     """One jsonschema ValidationError → problems located by key path (relative to the shot
     when `in_shot`)."""
@@ -224,7 +229,7 @@ def translate(
             if key == "id" and path[-1:] == ("defaults",):
                 msg = "defaults cannot set id; every shot has its own"
             else:
-                where = f" in {render(path)}" if path else ""
+                where = f" in {render((*base, *path))}" if (*base, *path) else ""
                 msg = f"unknown key {key!r}{where}{did_you_mean(key, known)}"
             out.append(Problem((*path, key), True, "unknown-key", msg))
         return out

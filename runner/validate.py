@@ -211,7 +211,7 @@ def _validate(data: dict[str, Any], report: _Reporter, base: Path) -> list[ShotV
         view = _shot(index, raw, defaults, cat)
         if view is None:
             for error in shot_validator.iter_errors(raw):
-                for problem in translate(error, None, None, in_shot=True):
+                for problem in translate(error, None, None, in_shot=True, base=("shots", index)):
                     report.add(
                         ("shots", index, *problem.path),
                         "error",
@@ -236,7 +236,9 @@ def _report_schema(report: _Reporter, view: ShotView, errors: list[Any]) -> None
     seen: set[KeyPath] = set()
     # Model-specific errors first: they say more than the generic enum of every option.
     for error in sorted(errors, key=lambda e: not _is_model_rule(e)):
-        for problem in translate(error, view.model, view.option, in_shot=True):
+        for problem in translate(
+            error, view.model, view.option, in_shot=True, base=("shots", view.index)
+        ):
             if problem.path in seen:
                 continue
             seen.add(problem.path)
