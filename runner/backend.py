@@ -33,6 +33,8 @@ class Backend:
     token: str
     time_scale: float
     note: str | None = None
+    request_timeout: float | None = None
+    """Seconds before a request is given up (default: a minute, shrunk on a fast simulator)."""
 
     @property
     def real(self) -> bool:

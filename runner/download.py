@@ -18,7 +18,7 @@ import httpx
 
 from runner.retry import Timing
 
-DOWNLOAD_TRIES = 5
+DOWNLOAD_TRIES = 8
 
 
 @dataclass(frozen=True, slots=True)

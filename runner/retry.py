@@ -13,9 +13,18 @@ when a job on the same account ends (their turn has probably come).
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+import anyio
+
+from runner import api
 from runner.records import Video
+
+T = TypeVar("T")
+TRANSIENT = (api.MaybeQueued, api.TransportFailed, api.ServerError, api.Busy)
+"""Refusals that say nothing about the request itself: a read can simply be asked again."""
 
 POLL_MIN = 10.0
 POLL_MAX = 30.0
@@ -94,3 +103,13 @@ class Progress:
         # Just after the estimated finish; a little later each time the estimate was early.
         margin = max(0.01 * self.total, 0.05 * t.poll_min)
         return min(t.poll_max, max(remaining, 0.0) + margin)
+
+
+async def patiently(call: Callable[[], Awaitable[T]], timing: Timing, tries: int = 8) -> T:
+    """Run a read-only call, asking again after transient failures (never for creates)."""
+    for failure in range(1, tries):
+        try:
+            return await call()
+        except TRANSIENT:
+            await anyio.sleep(timing.backoff(failure))
+    return await call()

@@ -33,7 +33,7 @@ from runner.manifest import MANIFEST_NAME, ManifestWriter, RunInfo, build
 from runner.pipeline import Account as PipelineAccount
 from runner.placement import AccountSlots, Placement
 from runner.plan import ShotTake
-from runner.retry import Timing
+from runner.retry import Timing, patiently
 from runner.takestate import Budget, TakeState
 
 STATE_DIR = ".reel"
@@ -73,19 +73,23 @@ class RunResult:
 
 
 async def find_accounts(
-    client: api.UseApi, declared: Sequence[PipelineAccount], ours: set[str], sink: Sink
+    client: api.UseApi,
+    declared: Sequence[PipelineAccount],
+    ours: set[str],
+    sink: Sink,
+    timing: Timing,
 ) -> list[AccountSlots]:
     """The run's accounts with their limits and what others already run on them."""
     if declared:
         slots = [AccountSlots(a.id, a.max_jobs) for a in declared]
     else:
-        found = await client.accounts()
+        found = await patiently(client.accounts, timing)
         slots = [AccountSlots(a.id, a.max_jobs) for a in found if a.support_video and not a.error]
         for a in found:
             if not a.support_video or a.error:
                 sink.emit(Notice(f"account {a.id} left out: {a.error or 'no video support'}"))
     try:
-        available, executing = await client.available()
+        available, executing = await patiently(client.available, timing)
     except (api.Unauthorized, api.OnHold):
         raise
     except api.ApiError as exc:
@@ -151,7 +155,7 @@ async def execute(
     ctx: RunContext | None = None
     try:
         try:
-            slots = await find_accounts(client, settings.accounts, claimed, sink)
+            slots = await find_accounts(client, settings.accounts, claimed, sink, settings.timing)
         except api.Unauthorized:
             raise RunStopped("the API token was rejected (401): check USEAPI_TOKEN") from None
         placement = Placement(slots, lambda a: sink.emit(account_event(a)))

@@ -157,7 +157,9 @@ async def render(
 
 def _timeout(backend: Backend) -> float:
     """Request timeout: a minute on the real API, shrunk (within reason) on a fast simulator."""
-    return max(5.0, 60.0 * backend.time_scale)
+    if backend.request_timeout is not None:
+        return backend.request_timeout
+    return max(2.0, 60.0 * backend.time_scale)
 
 
 def exit_code(result: RunResult) -> int:

@@ -69,13 +69,17 @@ def check_ledger(ledger: dict[str, Any]) -> None:
 
 
 def run_pipeline(
-    sim: Simulator, path: Path, options: RunOptions | None = None, scale: float = 1 / SPEED
+    sim: Simulator,
+    path: Path,
+    options: RunOptions | None = None,
+    scale: float = 1 / SPEED,
+    timeout: float | None = None,
 ) -> Run:
     options = options or RunOptions()
     pipe, diagnostics = load_pipeline(path)
     assert pipe is not None, [d.render() for d in diagnostics]
     takes = select(make_plan(pipe).takes, options)
-    backend = Backend("simulator", sim.base_url, sim.token, scale)
+    backend = Backend("simulator", sim.base_url, sim.token, scale, request_timeout=timeout)
     sink = ListSink()
     result = anyio.run(lambda: render(pipe, takes, options, backend, sink, handle_sigint=False))
     manifest = json.loads((pipe.output / "manifest.json").read_text("utf-8"))

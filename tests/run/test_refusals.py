@@ -1,0 +1,166 @@
+"""Every row of the refusal table, each against the simulator over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runner.errors import RunStopped
+from runner.sim import FaultRates, SimAccount, SimConfig, Simulator, running_simulator
+from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_pipeline
+
+EIGHT = "shots:\n" + "".join(f"  - id: s{i}\n    prompt: shot number {i}\n" for i in range(8))
+FIVE = "shots:\n" + "".join(f"  - id: s{i}\n    prompt: shot number {i}\n" for i in range(5))
+
+
+def _no_duplicates(run: object) -> None:
+    counts = creates_per_key(run.ledger, run.result)  # type: ignore[attr-defined]
+    assert "?unknown" not in counts, "a job no shot-take knows about was created"
+    assert set(counts.values()) <= {1}
+
+
+def test_400_fails_the_shot_with_the_api_message_and_no_retry(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    body = """
+    shots:
+      - id: good
+        prompt: fine
+      - id: bad
+        model: I2V-01
+        prompt: a missing file
+        frames: {first: "user:1234-minimax:111-file:999999"}
+    """
+    run = run_pipeline(sim, write_pipeline(tmp_path, body))
+    assert run.status("good#1") == "completed"
+    bad = run.shot("bad#1")
+    assert bad["status"] == "failed" and "not found" in bad["error"]
+    assert bad["attempts"] == 1 and bad["videoId"] is None
+    assert [r["status"] for r in run.ledger["refusals"]] == [400]
+    assert run.result.outcome == "incomplete"
+
+
+def test_401_stops_the_run_without_showing_the_token(tmp_path: Path) -> None:
+    config = SimConfig(accounts=(SimAccount("111"),), speed=600, token="user:77-realsecret12345")
+    with running_simulator(config) as sim:
+        wrong = Simulator(sim.root, "user:77-wrongtoken99999", sim.world)
+        with pytest.raises(RunStopped) as caught:
+            run_pipeline(wrong, write_pipeline(tmp_path, FIVE))
+        assert sim.ledger()["creates"] == []
+    assert "401" in str(caught.value)
+    assert "wrongtoken" not in str(caught.value)
+
+
+def test_412_parks_the_account_and_places_its_shots_elsewhere(tmp_path: Path) -> None:
+    accounts = (SimAccount("111", "free", 2, credits=50), SimAccount("222", "paid", 3))
+    with running_simulator(sim_config(accounts)) as sim:
+        run = run_pipeline(sim, write_pipeline(tmp_path, EIGHT))
+    assert run.result.outcome == "completed"
+    assert 412 in [r["status"] for r in run.ledger["refusals"]]
+    assert sum(1 for c in run.ledger["creates"] if c["account"] == "111") == 2
+    _no_duplicates(run)
+
+
+def test_412_on_every_account_stops_cleanly_and_says_why(tmp_path: Path) -> None:
+    accounts = (SimAccount("111", "free", 2, credits=25),)
+    with running_simulator(sim_config(accounts)) as sim:
+        run = run_pipeline(sim, write_pipeline(tmp_path, FIVE))
+    assert run.result.outcome == "incomplete"
+    assert sorted(run.result.counts.items()) == [("completed", 1), ("skipped", 4)]
+    assert "111 is out of credits (412)" in (run.result.reason or "")
+    skipped = [s for s in run.manifest["shots"] if s["status"] == "skipped"]
+    assert all("out of credits" in s["error"] for s in skipped)
+
+
+def test_422_is_moderated_and_final(sim: Simulator, tmp_path: Path) -> None:
+    body = "shots:\n  - id: m\n    prompt: please sim:moderate this\n  - id: ok\n    prompt: fine\n"
+    run = run_pipeline(sim, write_pipeline(tmp_path, body))
+    assert run.status("m#1") == "moderated"
+    assert run.status("ok#1") == "completed"
+    assert [r["status"] for r in run.ledger["refusals"]] == [422]
+
+
+def test_429_waits_and_resends_without_counting_an_attempt(tmp_path: Path) -> None:
+    with running_simulator(sim_config(faults=FaultRates(spurious_429=0.5), seed=3)) as sim:
+        run = run_pipeline(sim, write_pipeline(tmp_path, FIVE))
+    assert run.result.outcome == "completed"
+    assert 429 in [r["status"] for r in run.ledger["refusals"]]
+    assert all(s["attempts"] == 1 for s in run.manifest["shots"])
+    _no_duplicates(run)
+
+
+def test_596_parks_the_account_for_the_run(tmp_path: Path) -> None:
+    faults = FaultRates(hold_after=(("111", 1),))
+    with running_simulator(sim_config(faults=faults)) as sim:
+        run = run_pipeline(sim, write_pipeline(tmp_path, EIGHT))
+    assert run.result.outcome == "completed"
+    assert 596 in [r["status"] for r in run.ledger["refusals"]]
+    assert sum(1 for c in run.ledger["creates"] if c["account"] == "111") == 1
+    _no_duplicates(run)
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        FaultRates(busy_queued_502=0.4),
+        FaultRates(busy_queued_504=0.4),
+        FaultRates(busy_502=0.2, busy_504=0.2),
+        FaultRates(reset_before=0.3),
+        FaultRates(reset_after=0.3),
+    ],
+    ids=["502-queued", "504-queued", "502-504", "reset-before", "reset-after"],
+)
+def test_maybe_queued_creates_are_looked_up_never_doubled(
+    tmp_path: Path, faults: FaultRates
+) -> None:
+    with running_simulator(sim_config(faults=faults, seed=5)) as sim:
+        run = run_pipeline(sim, write_pipeline(tmp_path, FIVE))
+    assert run.result.outcome == "completed"
+    _no_duplicates(run)
+    assert len(run.ledger["creates"]) == 5
+
+
+def test_two_takes_with_the_same_prompt_never_share_a_job(tmp_path: Path) -> None:
+    body = "shots:\n  - id: same\n    prompt: identical prompt\n    takes: 6\n"
+    faults = FaultRates(busy_queued_502=0.5, reset_after=0.2)
+    with running_simulator(sim_config(faults=faults, seed=11)) as sim:
+        run = run_pipeline(sim, write_pipeline(tmp_path, body))
+    assert run.result.outcome == "completed"
+    assert len({s["videoId"] for s in run.manifest["shots"]}) == 6
+    _no_duplicates(run)
+
+
+def test_truncated_downloads_are_retried(tmp_path: Path) -> None:
+    with running_simulator(sim_config(faults=FaultRates(truncate=0.3), seed=2)) as sim:
+        run = run_pipeline(sim, write_pipeline(tmp_path, FIVE))
+    assert run.result.outcome == "completed"
+    assert any(d["truncated"] for d in run.ledger["downloads"])
+    for shot in run.manifest["shots"]:
+        assert (run.output / shot["output"]["path"]).stat().st_size == shot["output"]["bytes"]
+
+
+def test_render_failures_and_late_moderation_are_values(sim: Simulator, tmp_path: Path) -> None:
+    body = """
+    shots:
+      - id: late
+        prompt: sim:moderate-late please
+      - id: broken
+        prompt: sim:fail please
+      - id: fine
+        prompt: all good
+    """
+    run = run_pipeline(sim, write_pipeline(tmp_path, body))
+    assert run.status("late#1") == "moderated"
+    assert run.status("broken#1") == "failed"
+    assert run.status("fine#1") == "completed"
+    assert run.result.outcome == "incomplete"
+    assert not (run.output / "late.mp4").exists()
+
+
+def test_slow_replies_time_out_and_are_looked_up(tmp_path: Path) -> None:
+    faults = FaultRates(slow=0.2, slow_seconds=600)  # 1 s at speed 600, past the timeout
+    with running_simulator(sim_config(faults=faults, seed=4)) as sim:
+        run = run_pipeline(sim, write_pipeline(tmp_path, FIVE), timeout=0.5)
+    assert run.result.outcome == "completed"
+    _no_duplicates(run)
