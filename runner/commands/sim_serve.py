@@ -8,7 +8,7 @@ from runner.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from runner.sim.app import BASE
 from runner.sim.config import DEFAULT_ACCOUNTS, SimConfig, parse_accounts
 from runner.sim.faults import parse_faults
-from runner.sim.serve import server_for
+from runner.sim.serve import bind, server_for
 from runner.sim.world import World
 
 
@@ -32,10 +32,22 @@ def main(
     )
     if not 0 <= port <= 65535:
         raise UsageError(f"--port {port} is not a TCP port")
-    world = World(config)
-    server = server_for(world, host, port)
+    sock = bind(host, port)
+    server = server_for(World(config), host, port)
+    _announce(config, host, sock.getsockname()[1])
+    try:
+        asyncio.run(server.serve(sockets=[sock]))
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    finally:
+        sock.close()
+    return EXIT_OK
+
+
+def _announce(config: SimConfig, host: str, port: int) -> None:
     shown = f"[{host}]" if ":" in host else host
-    print(f"reel sim: serving the MiniMax API at http://{shown}:{port}{BASE}", flush=True)
+    root = f"http://{shown}:{port}"
+    print(f"reel sim: serving the MiniMax API at {root}{BASE}", flush=True)
     print(f"reel sim: token {config.bearer}", flush=True)
     for account in config.accounts:
         print(
@@ -43,11 +55,5 @@ def main(
             f"{account.credits} credits)",
             flush=True,
         )
-    print(f"reel sim: speed x{speed:g}; ledger at http://{shown}:{port}/_sim/ledger", flush=True)
-    try:
-        asyncio.run(server.serve())
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-    if not server.started:
-        raise UsageError(f"could not listen on {host}:{port} (in use?)")
-    return EXIT_OK
+    print(f"reel sim: speed x{config.speed:g}; ledger at {root}/_sim/ledger", flush=True)
+    print("reel sim: press Ctrl-C to stop", flush=True)

@@ -71,24 +71,28 @@ class _RequestLedger:
         if scope["type"] != "http" or scope["path"] == "/_sim/ledger":
             await self.app(scope, receive, send)
             return
-        status = 0
+        world = self.ctx.world
+        # Recorded before the reply leaves, so that a client reading the ledger after its
+        # reply always finds its request; status 0 stays when the connection is dropped.
+        entry = world.record(
+            "requests", method=scope["method"], path=scope["path"], status=0, account=None
+        )
+
+        def note(status: int) -> None:
+            with world.lock:
+                entry["status"] = status
+                entry["account"] = account_of(Request(scope))
 
         async def sending(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
+                note(message["status"])
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
         finally:
-            self.ctx.world.record(
-                "requests",
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                account=account_of(Request(scope)),
-            )
+            if entry["status"] == 0:
+                note(0)
 
 
 def make_app(world: World) -> ASGIApp:

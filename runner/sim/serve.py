@@ -7,6 +7,7 @@ it down cleanly on exit.
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typing import Any
 
 import uvicorn
 
+from runner.errors import UsageError
 from runner.sim.abrupt import quiet_uvicorn
 from runner.sim.app import BASE, make_app
 from runner.sim.config import SimConfig
@@ -40,6 +42,22 @@ class Simulator:
         return self.world.ledger_json()
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """A listening-ready socket on host:port (0: any free port); UsageError when taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets that say so (else
+    # Nagle and delayed ACKs cost 40 ms a request).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)  # clients may connect before uvicorn takes over the socket
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"could not listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
 def server_for(world: World, host: str, port: int) -> uvicorn.Server:
     config = uvicorn.Config(
         make_app(world),
@@ -61,17 +79,21 @@ def running_simulator(config: SimConfig | None = None) -> Iterator[Simulator]:
     """Serve a simulator on 127.0.0.1 (a free port) in a daemon thread while the block runs."""
     config = config or SimConfig()
     world = World(config)
-    server = server_for(world, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, name="reel-sim", daemon=True)
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = server_for(world, "127.0.0.1", port)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="reel-sim", daemon=True
+    )
     thread.start()
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the simulator did not start")
-            time.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
+            time.sleep(0.005)
         yield Simulator(root=f"http://127.0.0.1:{port}", token=config.bearer, world=world)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        sock.close()

@@ -307,10 +307,13 @@ class World:
 
     # --- ledger ------------------------------------------------------------------------------
 
-    def record(self, table: str, **entry: Any) -> None:
+    def record(self, table: str, **fields: Any) -> Entry:
+        """Append an entry to a ledger table; the entry is returned for later updates."""
         with self.lock:
             rows: list[Entry] = getattr(self.ledger, table)
-            rows.append({"t": round(self.now(), 4), **entry})
+            entry = {"t": round(self.now(), 4), **fields}
+            rows.append(entry)
+            return entry
 
     def ledger_json(self) -> dict[str, Any]:
         """The ledger as served at GET /_sim/ledger."""

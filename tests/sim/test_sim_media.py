@@ -1,0 +1,82 @@
+"""Media of completed jobs: playable H.264 MP4s of the right shape and length, JPEG covers."""
+
+from __future__ import annotations
+
+import io
+
+import av
+import httpx
+import pytest
+from PIL import Image, ImageStat
+
+from tests.sim.conftest import FREE, PAID
+from tests.sim.helpers import create, upload, wait_final
+
+
+def _probe(data: bytes) -> tuple[str, int, int, float, Image.Image]:
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        first = next(container.decode(stream)).to_image()
+        duration = float(container.duration) / 1_000_000
+        return stream.codec_context.name, stream.width, stream.height, duration, first
+
+
+@pytest.mark.parametrize(
+    ("body", "size", "seconds"),
+    [
+        ({"model": "Veo-3.1", "options": "veo-1080p-8sec", "aspectRatio": "9:16"}, (180, 320), 8),
+        ({"model": "Sora-2", "options": "720p-12sec"}, (320, 180), 12),
+        ({"model": "T2V-2.3", "options": "768p-10sec"}, (320, 180), 10),
+        ({"model": "T2V-01"}, (320, 180), 6),
+    ],
+)
+def test_mp4_has_the_shots_aspect_and_duration(
+    http: httpx.Client, body: dict[str, str], size: tuple[int, int], seconds: int
+) -> None:
+    video_id = create(http, account=PAID, prompt="a harbour at night", **body).json()["videoId"]
+    video = wait_final(http, video_id)
+    reply = httpx.get(video["downloadURL"])  # no token: public CDN-style URL
+    assert reply.headers["content-type"] == "video/mp4"
+    codec, width, height, duration, _ = _probe(reply.content)
+    assert codec == "h264"
+    assert (width, height) == size
+    assert duration == pytest.approx(seconds, abs=0.3)
+
+
+def test_cover_is_a_jpeg_of_the_same_shape(http: httpx.Client) -> None:
+    body = {"model": "Veo-3.1-Fast", "options": "veo-720p-8sec", "aspectRatio": "9:16"}
+    video = wait_final(http, create(http, account=PAID, prompt="cover", **body).json()["videoId"])
+    reply = httpx.get(video["coverURL"])
+    assert reply.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(reply.content)) as image:
+        assert (image.format, image.size) == ("JPEG", (180, 320))
+
+
+def test_first_frame_shows_in_the_picture(http: httpx.Client) -> None:
+    blue = upload(http, FREE, size=(160, 90), colour="blue")
+    with_frame = create(http, account=FREE, model="I2V-01", fileID=blue, prompt="same").json()
+    without = create(http, account=FREE, model="T2V-01", prompt="same").json()
+    pictures = []
+    for reply in (with_frame, without):
+        video = wait_final(http, reply["videoId"])
+        pictures.append(_probe(httpx.get(video["videoURL"]).content)[4])
+    blue_mean = ImageStat.Stat(pictures[0]).mean
+    plain_mean = ImageStat.Stat(pictures[1]).mean
+    assert blue_mean[2] > plain_mean[2] or blue_mean[2] > 150
+    assert blue_mean[2] > blue_mean[0]
+
+
+def test_same_video_downloads_the_same_bytes(http: httpx.Client) -> None:
+    video = wait_final(http, create(http, account=PAID, prompt="twice").json()["videoId"])
+    assert httpx.get(video["downloadURL"]).content == httpx.get(video["downloadURL"]).content
+
+
+def test_media_of_unfinished_or_unknown_jobs_is_404(
+    slow_http: httpx.Client, slow_sim: object
+) -> None:
+    video_id = create(slow_http, account=PAID, prompt="not yet").json()["videoId"]
+    number = video_id.rsplit(":", 1)[1]
+    root = str(slow_http.base_url).split("/v1/")[0]
+    assert httpx.get(f"{root}/cdn/video/{number}.mp4").status_code == 404
+    assert httpx.get(f"{root}/cdn/cover/{number}.jpg").status_code == 404
+    assert httpx.get(f"{root}/cdn/video/123-wm.mp4").status_code == 404
