@@ -3,6 +3,7 @@ aspect ratio resolved, accounts pinned, paths made absolute."""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,16 @@ DEFAULT_MAX_JOBS = 2
 """When an account gives no maxJobs: safe for a Free account (useapi's own advice)."""
 
 
+def _normal(path: Path) -> Path:
+    """Absolute, with `..` folded away (symlinks are left as the user wrote them)."""
+    return Path(os.path.normpath(path.absolute()))
+
+
 @lru_cache(maxsize=4096)
 def _frame(source: str, base: Path) -> Frame:
     if FILE_ID.match(source):
         return Frame(source=source, file_id=source)
-    return Frame(source=source, path=(base / source).absolute())
+    return Frame(source=source, path=_normal(base / source))
 
 
 def _frames(raw: Any, base: Path) -> Frames:
@@ -79,7 +85,7 @@ def build_pipeline(path: Path, data: dict[str, Any], views: list[ShotView]) -> P
     return Pipeline(
         path=path,
         name=name,
-        output=output.absolute(),
+        output=_normal(output),
         accounts=accounts,
         shots=tuple(_shot(v, base) for v in views),
     )

@@ -30,14 +30,18 @@ def print_plan(plan: Plan, file: str, output: Path) -> None:
 
     console = _console()
     table = Table(title=f"{file} → {_short(output)}", title_justify="left")
+    listed = rows(plan)
+    pinned = any(r.account for r in listed)
     for name in ("shot", "take", "model", "options", "aspect", "frames"):
         table.add_column(name)
+    if pinned:
+        table.add_column("account")
     table.add_column("credits", justify="right")
-    for r in rows(plan):
+    for r in listed:
         take = f"{r.take}/{r.takes}" if r.takes > 1 else "1"
-        table.add_row(
-            r.shot, take, r.model, r.options or "-", r.aspect_ratio or "-", r.frames, str(r.credits)
-        )
+        cells = [r.shot, take, r.model, r.options or "-", r.aspect_ratio or "-", r.frames]
+        cells += [r.account or "any"] if pinned else []
+        table.add_row(*cells, str(r.credits))
     console.print(table)
     by_model = ", ".join(f"{m} {c}" for m, c in plan.credits_by_model().items())
     shots = len(plan.pipeline.shots)
