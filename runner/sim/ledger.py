@@ -6,8 +6,14 @@ GET /_sim/ledger (times are seconds since the simulator started).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from runner.sim.jobs import Job
+
+if TYPE_CHECKING:
+    from runner.sim.accounts import AccountState
 
 Entry = dict[str, Any]
 
@@ -44,3 +50,38 @@ class Ledger:
             "peakJobs": dict(self.peak_jobs),
             "peakRendering": dict(self.peak_rendering),
         }
+
+    def snapshot(self, jobs: Iterable[Job], accounts: Iterable[AccountState]) -> dict[str, Any]:
+        """The whole ledger as JSON types (GET /_sim/ledger)."""
+        data = self.lists()
+        data["jobs"] = [_job_entry(j) for j in jobs]
+        data["accounts"] = {}
+        for state in accounts:
+            account = state.config.id
+            data["accounts"][account] = {
+                "plan": state.config.plan,
+                "maxJobs": state.config.max_jobs,
+                "credits": state.credits,
+                "onHold": state.on_hold,
+                "creates": state.creates,
+            }
+            data["peakJobs"].setdefault(account, 0)
+            data["peakRendering"].setdefault(account, 0)
+        return data
+
+
+def _job_entry(job: Job) -> Entry:
+    return {
+        "videoId": job.video_id,
+        "account": job.account,
+        "model": job.request.model.name,
+        "options": job.request.option,
+        "createdAt": round(job.created_at, 4),
+        "startedAt": None if job.started_at is None else round(job.started_at, 4),
+        "finishedAt": None if job.finished_at is None else round(job.finished_at, 4),
+        "renderSeconds": round(job.render_seconds, 4),
+        "status": job.status(),
+        "tracked": job.tracked,
+        "credits": job.credits,
+        "outcome": "cancelled" if job.cancelled else job.outcome,
+    }

@@ -20,11 +20,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from runner.sim.abrupt import Abrupt
+from runner.sim.accounts import queue_full_message
 from runner.sim.context import BUSY_MESSAGE, SimContext, set_account
 from runner.sim.faults import create_fault
 from runner.sim.jobs import CreateRequest
 from runner.sim.validate_body import BodyError, check_create
-from runner.sim.world import queue_full_message
 
 MODERATED_MESSAGE = "Your prompt is too short, please provide more details"
 _FORCE_MODERATE = re.compile(r"sim:moderate(?!-late)")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from runner.sim.accounts import AccountState
 from runner.sim.jobs import FINAL, STATUS_LABELS, Job, StoredFile
-from runner.sim.world import AccountState, World
+from runner.sim.world import World
 
 
 def media_paths(job: Job) -> dict[str, str]:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from runner import catalogue
-from runner.sim.config import SimAccount, SimConfig
+from runner.sim.accounts import AccountState, refusal
+from runner.sim.config import SimConfig
 from runner.sim.faults import Dice, Outcome, outcome
 from runner.sim.jobs import CreateRequest, Job, StoredFile, base_render_seconds, nominal_size
 from runner.sim.ledger import Entry, Ledger
@@ -26,33 +25,7 @@ from runner.sim.ledger import Entry, Ledger
 REMOVE_MODERATED_AFTER = 120.0
 """Seconds (before speed) a moderated video stays visible before GET answers 404."""
 
-HOLD_MESSAGE = (
-    "Unusual account activities detected. Please contact customer support at support@hailuoai.video"
-)
-CREDITS_MESSAGE = "Insufficient credits. Please recharge to get more credits or try again next day."
-
-
-def queue_full_message(cap: int) -> str:
-    return f"YOU CAN QUEUE {cap} JOBS AT ONCE"
-
-
 _UID = re.compile(r"^user:(\d+)-")
-
-
-@dataclass(slots=True)
-class AccountState:
-    """One account's credits, hold and queues."""
-
-    config: SimAccount
-    credits: int
-    creates: int = 0
-    on_hold: bool = False
-    rendering: list[Job] = field(default_factory=list)
-    queue: deque[Job] = field(default_factory=deque)
-
-    def live(self, *, tracked_only: bool) -> list[Job]:
-        jobs = [*self.rendering, *self.queue]
-        return [j for j in jobs if j.tracked] if tracked_only else jobs
 
 
 class World:
@@ -222,38 +195,7 @@ class World:
         """The refusal a create meets before anything is queued (596, 412, 429), or None."""
         with self.lock:
             self.advance()
-            state = self.accounts[request.account]
-            if state.on_hold:
-                return 596, {"error": HOLD_MESSAGE, "code": 596}
-            if state.credits < credits:
-                return 412, {"error": CREDITS_MESSAGE, "code": 412}
-            max_jobs = request.max_jobs or state.config.max_jobs
-            tracked = state.live(tracked_only=True)
-            if len(tracked) >= max_jobs:
-                return 429, self._running_videos(state, max_jobs)
-            if len(state.live(tracked_only=False)) >= state.config.queue_cap:
-                return 429, {"error": queue_full_message(state.config.queue_cap), "code": 429}
-            return None
-
-    def _running_videos(self, state: AccountState, max_jobs: int) -> dict[str, Any]:
-        account = state.config.id
-        running = [
-            {
-                "account": account,
-                "id": j.number,
-                "scheduledVideo": j.number,
-                "videoId": j.video_id,
-                "started": self.iso(j.created_at),
-                **({"replyUrl": j.request.reply_url} if j.request.reply_url else {}),
-                **({"replyRef": j.request.reply_ref} if j.request.reply_ref else {}),
-            }
-            for j in sorted(state.live(tracked_only=True), key=lambda j: j.seq)
-        ]
-        return {
-            "error": f"Account {account} is busy executing {max_jobs} videos",
-            "runningVideos": {account: running},
-            "code": 429,
-        }
+            return refusal(self.accounts[request.account], request, credits, self.iso)
 
     def tracked(self) -> list[Job]:
         """Jobs useapi is tracking (accepted creates not yet ended), oldest first."""
@@ -319,22 +261,7 @@ class World:
         """The ledger as served at GET /_sim/ledger."""
         with self.lock:
             self.advance()
-            data = self.ledger.lists()
-            data["jobs"] = [_job_entry(j) for j in self.jobs.values()]
-            data["accounts"] = {
-                a: {
-                    "plan": s.config.plan,
-                    "maxJobs": s.config.max_jobs,
-                    "credits": s.credits,
-                    "onHold": s.on_hold,
-                    "creates": s.creates,
-                }
-                for a, s in self.accounts.items()
-            }
-            for account in self.accounts:
-                data["peakJobs"].setdefault(account, 0)
-                data["peakRendering"].setdefault(account, 0)
-            return data
+            return self.ledger.snapshot(self.jobs.values(), self.accounts.values())
 
 
 def _forced_outcome(prompt: str) -> Outcome | None:
@@ -343,20 +270,3 @@ def _forced_outcome(prompt: str) -> Outcome | None:
     if "sim:fail" in prompt:
         return "failed"
     return None
-
-
-def _job_entry(job: Job) -> Entry:
-    return {
-        "videoId": job.video_id,
-        "account": job.account,
-        "model": job.request.model.name,
-        "options": job.request.option,
-        "createdAt": round(job.created_at, 4),
-        "startedAt": None if job.started_at is None else round(job.started_at, 4),
-        "finishedAt": None if job.finished_at is None else round(job.finished_at, 4),
-        "renderSeconds": round(job.render_seconds, 4),
-        "status": job.status(),
-        "tracked": job.tracked,
-        "credits": job.credits,
-        "outcome": "cancelled" if job.cancelled else job.outcome,
-    }
