@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -12,6 +13,8 @@ from runner.sim.abrupt import Abrupt
 from runner.sim.context import SimContext, set_account
 from runner.sim.jobs import Job
 from runner.sim.media import Look
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 def _job_by_number(ctx: SimContext, number: str) -> Job | None:
@@ -34,27 +37,48 @@ def _look(job: Job, *, watermark: bool) -> Look:
     )
 
 
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(start, end exclusive) of a single `bytes=a-b` Range, or None when absent or unusable."""
+    found = _RANGE.match(header or "")
+    if found is None:
+        return None
+    first, last = found.groups()
+    if not first:  # a suffix: the last N bytes
+        return (max(0, size - int(last)), size) if last else None
+    start, end = int(first), min(size, int(last) + 1) if last else size
+    return (start, end) if start < end else None
+
+
 async def _serve(ctx: SimContext, request: Request, job: Job, kind: str, look: Look) -> Response:
     set_account(request, job.account)
     first = job.request.first.data if job.request.first else None
     data = await asyncio.to_thread(ctx.media.get, kind, look, first)
     media_type = "video/mp4" if kind == "mp4" else "image/jpeg"
+    headers = {"Accept-Ranges": "bytes"}
+    status = 200
+    wanted = request.headers.get("range")
+    if wanted is not None:
+        span = _byte_range(wanted, len(data))
+        if span is None:
+            return ctx.refuse(request, 416, "Range not satisfiable")
+        headers["Content-Range"] = f"bytes {span[0]}-{span[1] - 1}/{len(data)}"
+        data, status = data[span[0] : span[1]], 206
     rates = ctx.world.config.faults
-    if rates.truncate and ctx.world.dice.draw("truncate", request.url.path) < rates.truncate:
-        sent = data[: len(data) // 2]
-        ctx.fault(request, "truncate", videoId=job.video_id)
-        ctx.world.record(
-            "downloads",
-            videoId=job.video_id,
-            path=request.url.path,
-            bytes=len(sent),
-            truncated=True,
-        )
-        return Abrupt(sent, len(data), media_type)
-    ctx.world.record(
-        "downloads", videoId=job.video_id, path=request.url.path, bytes=len(data), truncated=False
+    truncated = bool(rates.truncate) and (
+        ctx.world.dice.draw("truncate", request.url.path) < rates.truncate
     )
-    return Response(data, media_type=media_type)
+    sent = data[: len(data) // 2] if truncated else data
+    ctx.world.record(
+        "downloads",
+        videoId=job.video_id,
+        path=request.url.path,
+        bytes=len(sent),
+        truncated=truncated,
+    )
+    if truncated:
+        ctx.fault(request, "truncate", videoId=job.video_id)
+        return Abrupt(sent, len(data), media_type)
+    return Response(data, status_code=status, media_type=media_type, headers=headers)
 
 
 async def video_file(ctx: SimContext, request: Request) -> Response:

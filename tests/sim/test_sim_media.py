@@ -80,3 +80,14 @@ def test_media_of_unfinished_or_unknown_jobs_is_404(
     assert httpx.get(f"{root}/cdn/video/{number}.mp4").status_code == 404
     assert httpx.get(f"{root}/cdn/cover/{number}.jpg").status_code == 404
     assert httpx.get(f"{root}/cdn/video/123-wm.mp4").status_code == 404
+
+
+def test_range_requests_resume_a_download(http: httpx.Client) -> None:
+    video = wait_final(http, create(http, account=PAID, prompt="ranges").json()["videoId"])
+    whole = httpx.get(video["downloadURL"]).content
+    tail = httpx.get(video["downloadURL"], headers={"Range": "bytes=100-"})
+    assert tail.status_code == 206
+    assert tail.headers["content-range"] == f"bytes 100-{len(whole) - 1}/{len(whole)}"
+    assert whole[:100] + tail.content == whole
+    bad = httpx.get(video["downloadURL"], headers={"Range": f"bytes={len(whole)}-"})
+    assert bad.status_code == 416
