@@ -7,6 +7,7 @@ paid render failed.
 
 from __future__ import annotations
 
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,14 +54,16 @@ def _what_is(head: bytes) -> str:
     return "not an image Pillow can read"
 
 
-def inspect(path: Path) -> ImageInfo | ImageProblem:
-    """Sniff a local image by content; never raises for a bad or missing file."""
-    from PIL import Image, UnidentifiedImageError
+def _open(path: Path) -> tuple[int, bytes, str, int, int] | ImageProblem:
+    """(bytes, first bytes, Pillow's format or "", width, height) of a regular file."""
+    from PIL import Image
 
     try:
-        if path.is_dir():
-            return ImageProblem("is a folder, not an image")
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            # A folder is a common slip; a FIFO or device would block the read below.
+            is_dir = stat.S_ISDIR(status.st_mode)
+            return ImageProblem("is a folder, not an image" if is_dir else "is not a regular file")
         with path.open("rb") as f:
             head = f.read(64)
             f.seek(0)
@@ -68,15 +71,23 @@ def inspect(path: Path) -> ImageInfo | ImageProblem:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     with Image.open(f) as img:
-                        fmt, (width, height) = img.format or "", img.size
-            except UnidentifiedImageError:
-                fmt, width, height = "", 0, 0
+                        return status.st_size, head, img.format or "", *img.size
             except Exception:  # noqa: BLE001 - Pillow raises many types on a corrupt file
-                fmt, width, height = "", 0, 0
+                return status.st_size, head, "", 0, 0
     except FileNotFoundError:
         return ImageProblem("no such file")
+    except ValueError:
+        return ImageProblem("is not a usable file name")
     except OSError as exc:
         return ImageProblem(f"cannot read it: {exc.strerror or exc}")
+
+
+def inspect(path: Path) -> ImageInfo | ImageProblem:
+    """Sniff a local image by content; never raises for a bad or missing file."""
+    opened = _open(path)
+    if isinstance(opened, ImageProblem):
+        return opened
+    size, head, fmt, width, height = opened
     if fmt not in FORMATS:
         found = f"a {fmt}" if fmt else _what_is(head)
         return ImageProblem(f"is not a PNG, JPEG or WebP image (its content is {found})")

@@ -171,7 +171,7 @@ def load_pipeline(
     loaded = load_file(path, file)
     report = _Reporter(file, loaded.marks, list(loaded.diagnostics))
     data = loaded.data
-    if data is None:
+    if data is None and loaded.diagnostics:
         return None, sorted(report.out, key=sort_key)
     if not isinstance(data, dict):
         report.add(
