@@ -219,8 +219,11 @@ async def submit(  # noqa: PLR0911 - one return per row of the refusal table
                 st.end("failed", f"the API kept failing: {exc}")
                 return "done"
         except api.ApiError as exc:
-            ctx.journal.set_state(job, "abandoned", str(exc))
-            return _final_refusal(ctx, st, account, exc)
+            result = _final_refusal(ctx, st, account, exc)
+            # A 400 or 422 is the shot-take's outcome: a rerun reports it (--retry-failed sends).
+            final = st.status if st.status in ("failed", "moderated") else "abandoned"
+            ctx.journal.set_state(job, final, st.error or str(exc))
+            return result
         else:
             return "created"
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import anyio
 import click
+import httpx
 
 from runner.api import ClientConfig, UseApi
 from runner.backend import Backend, open_backend
@@ -135,6 +136,7 @@ async def render(
     sink: Sink,
     *,
     handle_sigint: bool = True,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunResult:
     """Run the shot-takes against a backend (the part tests call directly)."""
     settings = RunSettings(
@@ -151,7 +153,7 @@ async def render(
         note=backend.note,
     )
     config = ClientConfig(backend.base_url, backend.token, timeout=_timeout(backend))
-    async with UseApi(config) as client:
+    async with UseApi(config, transport) as client:
         return await execute(settings, takes, client, sink)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import jsonschema
 import pytest
 from PIL import Image
@@ -74,6 +75,7 @@ def run_pipeline(
     options: RunOptions | None = None,
     scale: float = 1 / SPEED,
     timeout: float | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Run:
     options = options or RunOptions()
     pipe, diagnostics = load_pipeline(path)
@@ -81,7 +83,11 @@ def run_pipeline(
     takes = select(make_plan(pipe).takes, options)
     backend = Backend("simulator", sim.base_url, sim.token, scale, request_timeout=timeout)
     sink = ListSink()
-    result = anyio.run(lambda: render(pipe, takes, options, backend, sink, handle_sigint=False))
+    result = anyio.run(
+        lambda: render(
+            pipe, takes, options, backend, sink, handle_sigint=False, transport=transport
+        )
+    )
     manifest = json.loads((pipe.output / "manifest.json").read_text("utf-8"))
     errors = [e.message for e in VALIDATOR.iter_errors(manifest)]
     assert errors == []

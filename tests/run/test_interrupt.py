@@ -1,0 +1,78 @@
+"""Ctrl-C: stop sending, keep every job id, exit 130; a rerun resumes without a second job."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from runner.commands.run import RunOptions
+from runner.sim import running_simulator
+from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_pipeline
+
+SHOTS = "shots:\n" + "".join(f"  - id: s{i}\n    prompt: shot number {i}\n" for i in range(6))
+
+
+def _video_ids(manifest: Path) -> list[str]:
+    try:
+        doc = json.loads(manifest.read_text("utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [s["videoId"] for s in doc["shots"] if s["videoId"]]
+
+
+def test_ctrl_c_keeps_job_ids_exits_130_and_a_rerun_resumes(tmp_path: Path) -> None:
+    path = write_pipeline(tmp_path, SHOTS)
+    manifest = tmp_path / "out" / "manifest.json"
+    with running_simulator(sim_config(speed=60)) as sim:
+        env = dict(os.environ, USEAPI_TOKEN=sim.token)
+        args = [
+            "run",
+            str(path),
+            "--base-url",
+            sim.base_url,
+            "--yes",
+            "--poll-interval",
+            "0.05",
+            "--retry-wait",
+            "0.05",
+        ]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "runner", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while len(_video_ids(manifest)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)  # waiting on another process's file: no event to wait on
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert "interrupted" in err
+
+        created = {c["videoId"] for c in sim.ledger()["creates"]}
+        with sqlite3.connect(tmp_path / "out" / ".reel" / "journal.sqlite") as db:
+            journalled = {
+                r[0] for r in db.execute("SELECT video_id FROM jobs WHERE video_id IS NOT NULL")
+            }
+        assert created and created == journalled, "every job made is in the journal"
+        doc = json.loads(manifest.read_text("utf-8"))
+        assert doc["ended"] is not None
+        assert {s["videoId"] for s in doc["shots"] if s["videoId"]} == created
+        unfinished = [s for s in doc["shots"] if s["status"] not in ("completed", "skipped")]
+        assert all(s["status"] == "running" for s in unfinished)
+
+        rerun = run_pipeline(
+            sim, path, RunOptions(poll_interval=0.05, retry_wait=0.05), scale=1 / 60
+        )
+        assert rerun.result.outcome == "completed"
+        counts = creates_per_key(rerun.ledger, rerun.result)
+        assert set(counts.values()) == {1} and sum(counts.values()) == 6

@@ -1,0 +1,119 @@
+"""Crash safety: what the journal holds decides what a rerun does, and nothing is made twice."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import anyio
+import httpx
+
+from runner.api import ClientConfig, UseApi
+from runner.journal import Journal
+from runner.plan import make_plan
+from runner.sim import Simulator
+from runner.validate import load_pipeline
+from tests.run.conftest import creates_per_key, run_pipeline, write_pipeline
+
+ONE = 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - id: a\n    prompt: the one shot\n'
+
+
+def _intend(path: Path) -> tuple[Journal, int]:
+    pipe, _ = load_pipeline(path)
+    assert pipe is not None
+    take = make_plan(pipe).takes[0]
+    journal = Journal(pipe.output / ".reel")
+    job = journal.intend(
+        key=take.key,
+        fingerprint=take.fingerprint,
+        run_id="crashed",
+        account="111",
+        prompt=take.shot.prompt,
+        model=take.shot.model,
+    )
+    return journal, job
+
+
+def test_an_intent_whose_job_exists_is_adopted_not_sent_again(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(tmp_path, ONE)
+    journal, _job = _intend(path)
+    journal.close()
+
+    async def create_as_the_crashed_run_did() -> str:
+        async with UseApi(ClientConfig(sim.base_url, sim.token)) as client:
+            body = {"account": "111", "model": "T2V-01", "prompt": "the one shot", "maxJobs": 2}
+            return (await client.create(body)).video_id
+
+    made = anyio.run(create_as_the_crashed_run_did)
+    run = run_pipeline(sim, path)
+    assert run.result.outcome == "completed"
+    assert len(run.ledger["creates"]) == 1
+    assert run.shot("a#1")["videoId"] == made
+
+
+def test_an_intent_whose_job_never_came_is_sent_after_looking(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(tmp_path, ONE)
+    _intend(path)[0].close()
+    run = run_pipeline(sim, path)
+    assert run.result.outcome == "completed"
+    assert len(run.ledger["creates"]) == 1
+    paths = [r["path"] for r in run.ledger["requests"]]
+    assert paths.index("/v1/minimax/videos/") < paths.index("/v1/minimax/videos/create")
+
+
+def test_a_damaged_output_is_downloaded_again_without_a_new_job(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(tmp_path, ONE)
+    first = run_pipeline(sim, path)
+    (first.output / "a.mp4").write_bytes(b"damaged")
+    second = run_pipeline(sim, path)
+    assert second.result.outcome == "completed"
+    assert len(second.ledger["creates"]) == 1
+    assert second.shot("a#1")["output"]["sha256"] == first.shot("a#1")["output"]["sha256"]
+
+
+class RefuseFirstConnects(httpx.AsyncBaseTransport):
+    """Fails the first creates before anything is sent, then lets everything through."""
+
+    def __init__(self, failures: int) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.left = failures
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/videos/create") and self.left > 0:
+            self.left -= 1
+            raise httpx.ConnectError("connection refused", request=request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_transport_errors_before_sending_are_retried_with_backoff(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    run = run_pipeline(sim, write_pipeline(tmp_path, ONE), transport=RefuseFirstConnects(3))
+    assert run.result.outcome == "completed"
+    assert run.shot("a#1")["attempts"] == 1
+    assert set(creates_per_key(run.ledger, run.result).values()) == {1}
+
+
+def test_journal_survives_reopening_and_keeps_the_upload_cache(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    job = journal.intend(key="a#1", fingerprint="f", run_id="r", account="1", prompt="p", model="m")
+    journal.set_video_id(job, "vid", 25)
+    journal.remember_upload("1", "abc", "file-1")
+    journal.close()
+    again = Journal(tmp_path)
+    record = again.latest("a#1", "f")
+    assert record is not None and record.video_id == "vid" and record.state == "created"
+    assert record.credits == 25 and record.intended <= time.time()
+    assert again.cached_file_id("1", "abc") == "file-1" and again.cached_file_id("2", "abc") is None
+    assert again.known_video_ids() == {"vid"}
+    assert again.all_latest()["a#1"].id == job
+    again.close()
