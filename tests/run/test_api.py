@@ -136,9 +136,8 @@ def test_media_client_never_sends_the_token() -> None:
         return httpx.Response(200, content=b"x")
 
     async def go() -> None:
-        async with _client(handler):
-            async with media_client(httpx.MockTransport(handler)) as media:
-                await media.get("http://cdn.test/v.mp4")
+        async with _client(handler), media_client(httpx.MockTransport(handler)) as media:
+            await media.get("http://cdn.test/v.mp4")
 
     anyio.run(go)
     assert "Authorization" not in seen[0].headers

@@ -54,7 +54,7 @@ def test_ctrl_c_keeps_job_ids_exits_130_and_a_rerun_resumes(tmp_path: Path) -> N
         while len(_video_ids(manifest)) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)  # waiting on another process's file: no event to wait on
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, err
         assert "interrupted" in err
 
