@@ -1,0 +1,60 @@
+"""`pip install .` ships what Reel reads at run time: the catalogue and the JSON Schemas."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_wheel_ships_catalogue_and_schemas(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("reel-*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        z.extractall(tmp_path / "site")
+    assert "runner/catalogue.json" in names
+    assert "runner/schema_files/pipeline.schema.json" in names
+    assert {n for n in os.listdir(ROOT / "schema") if n.endswith(".json")} <= {
+        n.removeprefix("runner/schema_files/") for n in names
+    }
+    # Run from the unpacked wheel, away from the source tree: the packaged copies are used.
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    out = subprocess.run(
+        [sys.executable, "-m", "runner", "schema"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout == (ROOT / "schema" / "pipeline.schema.json").read_text(encoding="utf-8")
+    where = subprocess.run(
+        [sys.executable, "-c", "import runner; print(runner.__file__)"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert where.stdout.startswith(str(tmp_path / "site"))
+    models = subprocess.run(
+        [sys.executable, "-m", "runner", "models", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert '"model": "Veo-3.1-S2V-Fast"' in models.stdout
