@@ -72,11 +72,12 @@ def check_director(prompt: str, moves: tuple[str, ...], most: int) -> list[MoveP
     return problems
 
 
-def stray_moves(prompt: str, moves: tuple[str, ...]) -> list[str]:
-    """Brackets that look like camera moves in the prompt of a model that ignores them."""
+def stray_moves(prompt: str, moves: tuple[str, ...]) -> list[tuple[int, str]]:
+    """(offset, bracket) of brackets that look like camera moves, for a model that ignores
+    them."""
     found = []
     for m in _BRACKET.finditer(prompt):
         items = [item.strip() for item in m.group(1).split(",")]
         if any(suggest(item, moves) for item in items if item):
-            found.append(m.group(0))
+            found.append((m.start(), m.group(0)))
     return found

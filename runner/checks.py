@@ -70,6 +70,8 @@ class Finding:
     message: str
     model_rule: bool = False
     """True when the finding follows from the model (so an inferred model is mentioned)."""
+    offset: int | None = None
+    """Where in the value's text the problem is (a camera bracket in the prompt)."""
 
 
 @dataclass(slots=True)
@@ -221,7 +223,7 @@ class ShotChecker:
         cat = self.cat
         if shot.model.director:
             return [
-                Finding(("prompt",), "error", "camera", p.message, model_rule=True)
+                Finding(("prompt",), "error", "camera", p.message, model_rule=True, offset=p.offset)
                 for p in camera.check_director(prompt, cat.camera_moves, cat.max_camera_moves)
             ]
         strays = camera.stray_moves(prompt, cat.camera_moves)
@@ -233,9 +235,10 @@ class ShotChecker:
                 ("prompt",),
                 "warning",
                 "camera",
-                f"{shot.model.name} ignores camera moves such as {strays[0]}; only "
+                f"{shot.model.name} ignores camera moves such as {strays[0][1]}; only "
                 f"{' and '.join(directors)} read them",
                 model_rule=True,
+                offset=strays[0][0],
             )
         ]
 

@@ -133,6 +133,28 @@ class Marks:
             )
         return (where.line + 1, where.column + 1)
 
+    def locate_in_text(self, path: KeyPath, offset: int) -> tuple[int, int]:
+        """The position of character `offset` of the text at `path`, when the text sits on one
+        line exactly as typed (plain, or quoted without escapes); else the text's start."""
+        line, column = self.locate(path)
+        node = self._node(path)
+        if not isinstance(node, ScalarNode) or node.start_mark.line != node.end_mark.line:
+            return (line, column)
+        quoted = node.style in ("'", '"')
+        width = node.end_mark.column - node.start_mark.column
+        if node.style not in (None, "", "'", '"') or width != len(node.value) + 2 * quoted:
+            return (line, column)
+        return (line, column + quoted + offset)
+
+    def _node(self, path: KeyPath) -> Node | None:
+        node = self.root
+        for step in path:
+            found = _child(node, step) if node is not None else None
+            if found is None:
+                return None
+            node = found[1]
+        return node
+
     def has(self, path: KeyPath) -> bool:
         node = self.root
         for step in path:

@@ -119,23 +119,34 @@ class _Reporter:
         at_key = problem.at_key if isinstance(problem, Problem) else False
         severity: Severity = problem.severity if isinstance(problem, Finding) else "error"
         message = problem.message
-        at: KeyPath = (*base, *path)
         field_name = path[0] if path and isinstance(path[0], str) else None
         if field_name and view.origins.get(field_name) == "defaults":
             line = self.marks.locate(("defaults", field_name))[0]
             message += f" (set by defaults.{field_name} on line {line})"
-            at = (*base, "id") if self.marks.has((*base, "id")) else base
-        elif model_rule and view.model is not None:
-            origin = view.origins.get("model")
-            if origin == "defaults":
-                line = self.marks.locate(("defaults", "model"))[0]
-                message += f" (the model comes from defaults.model on line {line})"
-            elif origin == "inferred":
-                message += (
-                    f" (no model given: {view.model.name} is the default for "
-                    f"{_inferred_for(view.model.kind)}; set `model:` to choose)"
-                )
-        self.add((*base, *path), severity, problem.rule, message, at_key=at_key, at=at)
+            at: KeyPath = (*base, "id") if self.marks.has((*base, "id")) else base
+            where = self.marks.locate(at)
+        elif isinstance(problem, Finding) and problem.offset is not None:
+            where = self.marks.locate_in_text((*base, *path), problem.offset)
+        else:
+            where = self.marks.locate((*base, *path), key=at_key)
+        if model_rule and view.model is not None:
+            message += self._model_origin(view)
+        self.out.append(
+            Diagnostic(self.file, *where, render((*base, *path)), severity, problem.rule, message)
+        )
+
+    def _model_origin(self, view: ShotView) -> str:
+        assert view.model is not None
+        origin = view.origins.get("model")
+        if origin == "defaults":
+            line = self.marks.locate(("defaults", "model"))[0]
+            return f" (the model comes from defaults.model on line {line})"
+        if origin == "inferred":
+            return (
+                f" (no model given: {view.model.name} is the default for "
+                f"{_inferred_for(view.model.kind)}; set `model:` to choose)"
+            )
+        return ""
 
 
 def _inferred_for(kind: str) -> str:
