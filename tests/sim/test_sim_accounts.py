@@ -4,6 +4,7 @@ and jobs moving through their states (with callbacks)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -149,3 +150,32 @@ def test_no_account_named_picks_a_free_one(paced: tuple[Simulator, httpx.Client]
     reply = create(http, prompt="anywhere")
     assert reply.status_code == 200
     assert f"-minimax:{FREE}-video:" in reply.json()["videoId"]
+
+
+def test_unreachable_reply_url_is_recorded_not_fatal(
+    paced: tuple[Simulator, httpx.Client],
+) -> None:
+    sim, http = paced
+    video_id = create(http, prompt="nobody home", replyUrl="http://127.0.0.1:9/x").json()["videoId"]
+    assert wait_final(http, video_id)["status"] == 2
+    [callback] = wait_for(lambda: sim.ledger()["callbacks"])
+    assert callback["videoId"] == video_id
+    assert callback["status"] is None
+    assert callback["error"]
+
+
+def test_concurrent_creates_never_exceed_max_jobs(
+    slow_sim: Simulator, slow_http: httpx.Client
+) -> None:
+    def attempt(n: int) -> int:
+        with client(slow_sim) as own:
+            return create(own, account=PAID, prompt=f"burst {n}").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(attempt, range(16)))
+    assert sorted(codes) == [200] * 3 + [429] * 13
+    ledger = slow_sim.ledger()
+    assert ledger["peakJobs"][PAID] == 3
+    assert ledger["peakRendering"][PAID] == 2
+    assert sum(c["credits"] for c in ledger["creates"]) == 3 * 25
+    assert ledger["accounts"][PAID]["credits"] == 1_000_000 - 75

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 import pytest
 
@@ -198,3 +200,12 @@ def test_ledger_is_served_without_token_and_matches_in_process(fast_sim: Simulat
     }
     assert served["accounts"][FREE]["plan"] == "free"
     assert set(fast_sim.ledger()["accounts"]) == set(served["accounts"])
+
+
+def test_simulator_stops_cleanly_without_leaking_threads() -> None:
+    before = {t.name for t in threading.enumerate()}
+    with running_simulator(SimConfig(speed=1000)) as sim, client(sim) as http:
+        create(http, account="222222", prompt="in flight at shutdown", replyUrl=sim.root)
+        assert http.get("/accounts").status_code == 200
+    after = {t.name for t in threading.enumerate()}
+    assert after <= before
