@@ -71,6 +71,10 @@ def _frames(cat: Catalogue) -> dict[str, Any]:
     }
     if cat.last_needs_first:
         out["dependentRequired"] = {"last": ["first"]}
+        # yaml-language-server (VS Code) validates with draft-07 keywords only; 2020-12
+        # validators ignore `dependencies`, so both kinds of tool enforce the rule.
+        out["$comment"] = "`dependencies` repeats `dependentRequired` for draft-07 editors."
+        out["dependencies"] = {"last": ["first"]}
     return out
 
 
