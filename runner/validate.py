@@ -99,6 +99,8 @@ class _Reporter:
     file: str
     marks: Marks
     out: list[Diagnostic] = field(default_factory=list)
+    bad_defaults: set[str] = field(default_factory=set)
+    """`defaults:` fields already reported as invalid: not reported again on every shot."""
 
     def add(
         self,
@@ -120,7 +122,10 @@ class _Reporter:
         severity: Severity = problem.severity if isinstance(problem, Finding) else "error"
         message = problem.message
         field_name = path[0] if path and isinstance(path[0], str) else None
-        if field_name and view.origins.get(field_name) == "defaults":
+        from_defaults = view.origins.get(field_name or "") == "defaults"
+        if from_defaults and field_name in self.bad_defaults:
+            return  # reported once, at defaults
+        if from_defaults and field_name is not None:
             line = self.marks.locate(("defaults", field_name))[0]
             message += f" (set by defaults.{field_name} on line {line})"
             at: KeyPath = (*base, "id") if self.marks.has((*base, "id")) else base
@@ -200,7 +205,7 @@ def load_pipeline(
 def _validate(data: dict[str, Any], report: _Reporter, base: Path) -> list[ShotView]:
     cat = catalogue.load()
     top, shot_validator = _validators()
-    bad_defaults: set[str] = set()
+    bad_defaults = report.bad_defaults
     for error in top.iter_errors(data):
         for problem in translate(error, None, None):
             if problem.path[:1] == ("defaults",) and len(problem.path) > 1:
@@ -209,7 +214,7 @@ def _validate(data: dict[str, Any], report: _Reporter, base: Path) -> list[ShotV
     raw_defaults = data.get("defaults")
     known = _default_fields()
     defaults = (
-        {k: v for k, v in raw_defaults.items() if k in known and k not in bad_defaults}
+        {k: v for k, v in raw_defaults.items() if k in known}
         if isinstance(raw_defaults, dict)
         else {}
     )
