@@ -33,6 +33,7 @@ class Look:
     aspect: str
     seconds: int
     watermark: bool
+    last_sha256: str | None = None
 
 
 def frame_size(aspect: str) -> tuple[int, int]:
@@ -45,7 +46,7 @@ def _colour(prompt: str) -> tuple[int, int, int]:
 
 
 def base_picture(look: Look, first: bytes | None) -> Image.Image:
-    """The still behind every frame: prompt colour, first frame, caption."""
+    """The still behind a frame: prompt colour, an image (first or last frame), caption."""
     size = frame_size(look.aspect)
     picture = Image.new("RGB", size, _colour(look.prompt))
     if first is not None:
@@ -64,9 +65,10 @@ def base_picture(look: Look, first: bytes | None) -> Image.Image:
     return picture
 
 
-def encode_mp4(look: Look, first: bytes | None) -> bytes:
-    """A playable H.264 MP4 of `look.seconds` seconds."""
+def encode_mp4(look: Look, first: bytes | None, last: bytes | None = None) -> bytes:
+    """A playable H.264 MP4 of `look.seconds` seconds; with an end frame, it fades into it."""
     base = base_picture(look, first)
+    end = base_picture(look, last) if last is not None else None
     width, height = base.size
     out = io.BytesIO()
     with av.open(out, mode="w", format="mp4") as container:
@@ -76,8 +78,9 @@ def encode_mp4(look: Look, first: bytes | None) -> bytes:
         stream.codec_context.time_base = Fraction(1, FPS)
         total = look.seconds * FPS
         for index in range(total):
-            picture = base.copy()
-            x = int((width - 16) * index / max(1, total - 1))
+            progress = index / max(1, total - 1)
+            picture = Image.blend(base, end, progress) if end is not None else base.copy()
+            x = int((width - 16) * progress)
             ImageDraw.Draw(picture).ellipse((x, height - 34, x + 16, height - 18), fill="white")
             frame = av.VideoFrame.from_image(picture)  # type: ignore[no-untyped-call]
             frame.pts = index
@@ -102,7 +105,7 @@ class MediaCache:
         self._lock = threading.Lock()
         self._making: dict[tuple[str, Look], threading.Lock] = {}
 
-    def get(self, kind: str, look: Look, first: bytes | None) -> bytes:
+    def get(self, kind: str, look: Look, first: bytes | None, last: bytes | None = None) -> bytes:
         key = (kind, look)
         with self._lock:
             making = self._making.setdefault(key, threading.Lock())
@@ -111,7 +114,7 @@ class MediaCache:
                 if key in self._items:
                     self._items.move_to_end(key)
                     return self._items[key]
-            data = encode_mp4(look, first) if kind == "mp4" else encode_jpeg(look, first)
+            data = encode_mp4(look, first, last) if kind == "mp4" else encode_jpeg(look, first)
             with self._lock:
                 self._items[key] = data
                 while len(self._items) > _CACHE_SIZE:

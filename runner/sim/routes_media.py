@@ -27,10 +27,11 @@ def _job_by_number(ctx: SimContext, number: str) -> Job | None:
 
 def _look(job: Job, *, watermark: bool) -> Look:
     request = job.request
-    first = request.first
+    first, last = request.first, request.last
     return Look(
         prompt=request.prompt,
         first_sha256=first.sha256 if first else None,
+        last_sha256=last.sha256 if last else None,
         aspect=request.aspect,
         seconds=job.seconds,
         watermark=watermark,
@@ -52,7 +53,8 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
 async def _serve(ctx: SimContext, request: Request, job: Job, kind: str, look: Look) -> Response:
     set_account(request, job.account)
     first = job.request.first.data if job.request.first else None
-    data = await asyncio.to_thread(ctx.media.get, kind, look, first)
+    last = job.request.last.data if job.request.last else None
+    data = await asyncio.to_thread(ctx.media.get, kind, look, first, last)
     media_type = "video/mp4" if kind == "mp4" else "image/jpeg"
     headers = {"Accept-Ranges": "bytes"}
     status = 200

@@ -91,3 +91,15 @@ def test_range_requests_resume_a_download(http: httpx.Client) -> None:
     assert whole[:100] + tail.content == whole
     bad = httpx.get(video["downloadURL"], headers={"Range": f"bytes={len(whole)}-"})
     assert bad.status_code == 416
+
+
+def test_video_fades_from_first_to_last_frame(http: httpx.Client) -> None:
+    red = upload(http, PAID, size=(160, 90), colour="red")
+    blue = upload(http, PAID, size=(160, 90), colour="blue")
+    body = {"model": "Veo-3.1", "options": "veo-720p-8sec", "fileID": red, "end_frame_fileID": blue}
+    video = wait_final(http, create(http, account=PAID, prompt="fade", **body).json()["videoId"])
+    with av.open(io.BytesIO(httpx.get(video["downloadURL"]).content)) as container:
+        frames = [f.to_image() for f in container.decode(video=0)]
+    start, end = ImageStat.Stat(frames[0]).mean, ImageStat.Stat(frames[-1]).mean
+    assert start[0] > start[2]  # mostly red
+    assert end[2] > end[0]  # mostly blue
