@@ -34,7 +34,7 @@ def main(
         raise UsageError(f"--port {port} is not a TCP port")
     sock = bind(host, port)
     server = server_for(World(config), host, port)
-    _announce(config, host, sock.getsockname()[1])
+    _announce(config, host, sock.getsockname()[1], faults)
     try:
         asyncio.run(server.serve(sockets=[sock]))
     except KeyboardInterrupt:
@@ -44,7 +44,7 @@ def main(
     return EXIT_OK
 
 
-def _announce(config: SimConfig, host: str, port: int) -> None:
+def _announce(config: SimConfig, host: str, port: int, faults: str | None) -> None:
     shown = f"[{host}]" if ":" in host else host
     root = f"http://{shown}:{port}"
     print(f"reel sim: serving the MiniMax API at {root}{BASE}", flush=True)
@@ -55,5 +55,7 @@ def _announce(config: SimConfig, host: str, port: int) -> None:
             f"{account.credits} credits)",
             flush=True,
         )
+    if faults:
+        print(f"reel sim: faults {faults} (seed {config.seed})", flush=True)
     print(f"reel sim: speed x{config.speed:g}; ledger at {root}/_sim/ledger", flush=True)
     print("reel sim: press Ctrl-C to stop", flush=True)
