@@ -76,6 +76,7 @@ async def _serve(ctx: SimContext, request: Request, job: Job, kind: str, look: L
         path=request.url.path,
         bytes=len(sent),
         truncated=truncated,
+        withToken="authorization" in request.headers,
     )
     if truncated:
         ctx.fault(request, "truncate", videoId=job.video_id)

@@ -209,3 +209,10 @@ def test_simulator_stops_cleanly_without_leaking_threads() -> None:
         assert http.get("/accounts").status_code == 200
     after = {t.name for t in threading.enumerate()}
     assert after <= before
+
+
+def test_a_percent_encoded_colon_finds_nothing(http: httpx.Client) -> None:
+    video_id = create(http, account=PAID, prompt="raw colons").json()["videoId"]
+    assert http.get(f"/videos/{video_id}").status_code == 200
+    encoded = video_id.replace(":", "%3A")
+    assert http.get(f"/videos/{encoded}").status_code == 404

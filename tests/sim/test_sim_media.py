@@ -9,6 +9,7 @@ import httpx
 import pytest
 from PIL import Image, ImageStat
 
+from runner.sim import Simulator
 from tests.sim.conftest import FREE, PAID
 from tests.sim.helpers import create, upload, wait_final
 
@@ -103,3 +104,11 @@ def test_video_fades_from_first_to_last_frame(http: httpx.Client) -> None:
     start, end = ImageStat.Stat(frames[0]).mean, ImageStat.Stat(frames[-1]).mean
     assert start[0] > start[2]  # mostly red
     assert end[2] > end[0]  # mostly blue
+
+
+def test_downloads_note_whether_a_token_was_sent(fast_sim: Simulator, http: httpx.Client) -> None:
+    video = wait_final(http, create(http, account=PAID, prompt="leak?").json()["videoId"])
+    httpx.get(video["downloadURL"])
+    http.get(video["downloadURL"])  # the API client carries the token: a leak
+    mine = [d for d in fast_sim.ledger()["downloads"] if d["videoId"] == video["videoId"]]
+    assert [d["withToken"] for d in mine] == [False, True]
