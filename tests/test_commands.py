@@ -102,6 +102,22 @@ def test_plan_table() -> None:
     assert "I2V-2.3-Fast 45" in lines[-2]
 
 
+def test_plan_of_many_rows_is_plain_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    from runner.commands import tables
+
+    monkeypatch.setattr(tables, "RICH_ROWS", 1)
+    code, out, _ = reel("plan", "examples/accounts-pinning.yaml")
+    assert code == 0
+    assert out.splitlines() == [
+        "examples/accounts-pinning.yaml → examples/renders/accounts-pinning",
+        "shot                 take  model    options        aspect  frames  account  credits",
+        "anywhere             1     T2V-01   -              -       -       any           25",
+        "on-the-paid-account  1     Veo-3.1  veo-720p-8sec  16:9    -       222222       120",
+        "credits by model: T2V-01 25, Veo-3.1 120",
+        "total: 145 credits for 2 videos (2 shots)",
+    ]
+
+
 def test_plan_json() -> None:
     code, out, _ = reel("plan", "--json", "pipelines/demo.yaml", "--out", "/tmp/x")
     assert code == 0

@@ -25,30 +25,52 @@ def _short(path: Path) -> str:
         return str(path)
 
 
+RICH_ROWS = 500
+"""Above this many rows the plan is printed as plain columns: rich measures every cell of a
+table before drawing it, which takes seconds for a 10,000-shot plan."""
+
+
 def print_plan(plan: Plan, file: str, output: Path) -> None:
     from runner.plan_view import rows
 
     console = _console()
-    table = Table(title=f"{file} → {_short(output)}", title_justify="left")
     listed = rows(plan)
     pinned = any(r.account for r in listed)
-    for name in ("shot", "take", "model", "options", "aspect", "frames"):
-        table.add_column(name)
-    if pinned:
-        table.add_column("account")
-    table.add_column("credits", justify="right")
+    header = ["shot", "take", "model", "options", "aspect", "frames"]
+    header += ["account"] if pinned else []
+    body = []
     for r in listed:
         take = f"{r.take}/{r.takes}" if r.takes > 1 else "1"
         cells = [r.shot, take, r.model, r.options or "-", r.aspect_ratio or "-", r.frames]
         cells += [r.account or "any"] if pinned else []
-        table.add_row(*cells, str(r.credits))
-    console.print(table)
+        body.append([*cells, str(r.credits)])
+    title = f"{file} → {_short(output)}"
+    if len(body) <= RICH_ROWS:
+        table = Table(title=title, title_justify="left")
+        for name in header:
+            table.add_column(name)
+        table.add_column("credits", justify="right")
+        for cells in body:
+            table.add_row(*cells)
+        console.print(table)
+    else:
+        _print_columns(title, [*header, "credits"], body)
     by_model = ", ".join(f"{m} {c}" for m, c in plan.credits_by_model().items())
     shots = len(plan.pipeline.shots)
-    console.print(f"credits by model: {by_model}")
+    console.print(f"credits by model: {by_model}", soft_wrap=True)
     console.print(
-        f"total: {plan.total_credits} credits for {len(plan.takes)} videos ({shots} shots)"
+        f"total: {plan.total_credits} credits for {len(plan.takes)} videos ({shots} shots)",
+        soft_wrap=True,
     )
+
+
+def _print_columns(title: str, header: list[str], body: list[list[str]]) -> None:
+    widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
+    lines = [title]
+    for row in [header, *body]:
+        cells = [c.ljust(w) for c, w in zip(row[:-1], widths, strict=False)]
+        lines.append("  ".join([*cells, row[-1].rjust(widths[-1])]))
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 def print_models(cat: Catalogue) -> None:
