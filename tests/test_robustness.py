@@ -118,6 +118,7 @@ def test_random_structures(tmp_path: Path, doc: Any) -> None:
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     _assert_reported(path, "p.yaml")
+    assert validate_cmd.main([str(path)], "json") in (0, 2)
 
 
 @FAST
