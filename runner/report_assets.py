@@ -32,6 +32,8 @@ class VideoInfo:
 
     poster: str | None
     seconds: float | None
+    readable: bool = True
+    """False when PyAV cannot read the file: the page offers a link, not a player."""
 
 
 def _poster_time(seconds: float | None) -> float:
@@ -115,7 +117,7 @@ class Assets:
                 seconds = probe_and_poster(path, poster)
                 self._seconds[key] = seconds
         except (OSError, av.error.FFmpegError):
-            return VideoInfo(None, None)
+            return VideoInfo(None, None, readable=False)
         if not poster.is_file():
             return VideoInfo(None, seconds)
         self._used.add(poster)

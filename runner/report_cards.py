@@ -68,7 +68,7 @@ def prompt_html(prompt: str | None) -> str:
 
 def _media(card: CardView) -> str:
     shot = card.shot
-    if card.video is not None:
+    if card.video is not None and card.info.readable:
         poster = f' poster="{href(card.info.poster)}"' if card.info.poster else ""
         dims = ""
         if shot.output is not None and shot.output.width and shot.output.height:
@@ -79,6 +79,8 @@ def _media(card: CardView) -> str:
             f' src="{href(card.video)}" aria-label="{label}"></video></div>'
         )
     text = _NO_VIDEO.get(shot.status, shot.status)
+    if card.video is not None:
+        text = "Video file unreadable"
     return (
         f'<div class="media empty {status_class(shot.status)}">'
         f'<span class="placeholder">{esc(text)}</span></div>'

@@ -44,25 +44,30 @@ def _banner(run: RunView) -> str:
     return ""
 
 
-def _fact(name: str, value: str) -> str:
-    return f"<div><dt>{esc(name)}</dt><dd>{value}</dd></div>"
+def _fact(name: str, value: str, wide: bool = False) -> str:
+    cls = ' class="wide"' if wide else ""
+    return f"<div{cls}><dt>{esc(name)}</dt><dd>{value}</dd></div>"
 
 
 def _summary(run: RunView) -> str:
     if _sim(run):  # its address was a random loopback port: meaningless once the run is over
         backend = "simulator <span class='dim'>(nothing real was rendered)</span>"
     else:
-        backend = f"{esc(run.backend)} <span class='dim'>{esc(run.base_url)}</span>"
+        # Without its scheme: the page holds no address a browser could be sent to.
+        address = run.base_url.partition("://")[2] or run.base_url
+        backend = f"{esc(run.backend)} <span class='dim'>{esc(address)}</span>"
     ended = esc(when(run.ended)) if run.ended else "not finished"
+    if run.started and run.ended and when(run.started)[:10] == when(run.ended)[:10]:
+        ended = esc(when(run.ended)[11:])  # the same day: the time says enough
     spent = f"{run.credits_spent} <span class='dim'>of {run.credits_estimated} estimated</span>"
     facts = [
-        _fact("pipeline", f"<code>{esc(run.pipeline)}</code>"),
+        _fact("pipeline", f"<code>{esc(run.pipeline)}</code>", wide=True),
         _fact("started", esc(when(run.started))),
         _fact("ended", ended),
         _fact("wall time", esc(span(between(run.started, run.ended)))),
-        _fact("backend", backend),
+        _fact("backend", backend, wide=True),
         _fact("credits", spent + (" <span class='dim'>(simulated)</span>" * _sim(run))),
-        _fact("run", f"<code>{esc(run.run_id)}</code>"),
+        _fact("run", f"<code class='id'>{esc(run.run_id)}</code>"),
     ]
     return f'<dl class="summary">{"".join(facts)}</dl>'
 
