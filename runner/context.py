@@ -49,6 +49,7 @@ class RunContext:
     scope: anyio.CancelScope | None = None
     _locks: dict[str, anyio.Lock] = field(default_factory=dict)
     _nudges: dict[str, set[anyio.Event]] = field(default_factory=dict)
+    _upload_locks: dict[tuple[str, str], anyio.Lock] = field(default_factory=dict)
 
     def emit(self, event: Event) -> None:
         self.sink.emit(event)
@@ -87,6 +88,12 @@ class RunContext:
         lock = self._locks.get(account)
         if lock is None:
             lock = self._locks[account] = anyio.Lock()
+        return lock
+
+    def upload_lock(self, account: str, image: str) -> anyio.Lock:
+        lock = self._upload_locks.get((account, image))
+        if lock is None:
+            lock = self._upload_locks[account, image] = anyio.Lock()
         return lock
 
     def nudge_event(self, account: str) -> anyio.Event:

@@ -82,7 +82,7 @@ async def follow(ctx: RunContext, st: TakeState, account: str, *, holds_slot: bo
             ctx.nudge(account)
     if video is None:
         if st.status == "moderated":
-            ctx.journal.set_state(job, "moderated", st.error)
+            await ctx.journal.set_state(job, "moderated", st.error)
         ctx.show_end(st)
         return
     st.completed = time.time()
@@ -91,10 +91,10 @@ async def follow(ctx: RunContext, st: TakeState, account: str, *, holds_slot: bo
     elif not video.completed:
         st.end("failed", video.message or f"the job ended with status {video.status}")
     if st.status in ("moderated", "failed"):
-        ctx.journal.set_state(job, st.status, st.error)
+        await ctx.journal.set_state(job, st.status, st.error)
         ctx.show_end(st)
         return
-    ctx.journal.set_state(job, "completed")
+    await ctx.journal.set_state(job, "completed")
     await fetch(ctx, st, video)
 
 
@@ -114,7 +114,7 @@ async def fetch(ctx: RunContext, st: TakeState, video: Video) -> None:
         st.end("failed", f"{exc}; a rerun downloads it again")
         ctx.show(st, "failed", detail=st.error)
         return
-    ctx.journal.set_output(
+    await ctx.journal.set_output(
         job,
         path=str(out.path),
         size=out.size,

@@ -88,10 +88,10 @@ async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
             st.take.shot.reply_ref,
         )
         if found is None:
-            ctx.journal.set_state(record.id, "abandoned", "not found on rerun")
+            await ctx.journal.set_state(record.id, "abandoned", "not found on rerun")
             st.video_id = None
             return False
-        adopt(ctx, st, record.id, found)
+        await adopt(ctx, st, record.id, found)
     assert st.video_id is not None
     ctx.claimed.add(st.video_id)
     st.status = "running"

@@ -1,7 +1,7 @@
 """The crash-safe state of a run: SQLite in WAL mode in `<output>/.reel/journal.sqlite`.
 
-Every write is its own committed transaction with `synchronous=FULL`, so once a method returns,
-what it recorded survives a kill -9 or a power cut. The order of writes is the safety argument:
+Every write is committed with `synchronous=FULL` before its method returns, so what it
+recorded survives a kill -9 or a power cut; concurrent writes share one commit (group commit). The order of writes is the safety argument:
 
 1. `intend()` before a create is sent (shot-take key, fingerprint, account, time, prompt, model);
 2. `set_video_id()` as soon as the create answers, before anything else happens;
@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import anyio
+import anyio.to_thread
 
 JOURNAL_NAME = "journal.sqlite"
 
@@ -79,35 +82,99 @@ class JobRecord:
 _COLUMNS = ", ".join(JobRecord.__slots__)
 
 
+@dataclass(slots=True, eq=False)
+class _Write:
+    sql: str
+    params: tuple[object, ...]
+    done: anyio.Event = field(default_factory=anyio.Event)
+    rowid: int | None = None
+    error: Exception | None = None
+
+
 class Journal:
-    """Durable run state. One instance per process; not shared between threads."""
+    """Durable run state.
+
+    Writes are `async` and durable when they return. Writes that arrive together share one
+    transaction and one fsync (group commit), run in a worker thread so that the event loop
+    never waits on the disk; reads use a second connection and see what is committed.
+    """
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / JOURNAL_NAME
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self._db = sqlite3.connect(
+            self.path, isolation_level=None, timeout=30, check_same_thread=False
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._reader = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self._queue: list[_Write] = []
+        self._leader = False
+        self.commits = 0
 
     def close(self) -> None:
+        self._reader.close()
         self._db.close()
+
+    def _commit(self, batch: list[_Write]) -> None:
+        """One transaction for a batch; a failing statement fails only its own write."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for w in batch:
+                try:
+                    w.rowid = self._db.execute(w.sql, w.params).lastrowid
+                except sqlite3.Error as exc:
+                    w.error = exc
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            for w in batch:
+                w.error = w.error or exc
+        self.commits += 1
+
+    async def _write(self, sql: str, params: tuple[object, ...]) -> int | None:
+        item = _Write(sql, params)
+        self._queue.append(item)
+        if self._leader:
+            await item.done.wait()
+        else:
+            # The first writer commits every batch that queues up meanwhile; shielded, so a
+            # cancelled leader still finishes the writes others wait for.
+            self._leader = True
+            try:
+                with anyio.CancelScope(shield=True):
+                    while self._queue:
+                        batch, self._queue = self._queue, []
+                        await anyio.to_thread.run_sync(self._commit, batch)
+                        for w in batch:
+                            w.done.set()
+            finally:
+                self._leader = False
+        if item.error is not None:
+            raise item.error
+        return item.rowid
+
+    def write_now(self, sql: str, params: tuple[object, ...]) -> None:
+        """A synchronous write, for the start and end of a run (no batch is in flight)."""
+        self._commit([_Write(sql, params)])
 
     # runs
     def start_run(self, run_id: str, pipeline: str) -> None:
-        self._db.execute(
+        self.write_now(
             "INSERT INTO runs (run_id, pipeline, started) VALUES (?, ?, ?)",
             (run_id, pipeline, time.time()),
         )
 
     def end_run(self, run_id: str, outcome: str) -> None:
-        self._db.execute(
+        self.write_now(
             "UPDATE runs SET ended = ?, outcome = ? WHERE run_id = ?",
             (time.time(), outcome, run_id),
         )
 
     # jobs
-    def intend(
+    async def intend(
         self,
         *,
         key: str,
@@ -119,38 +186,35 @@ class Journal:
         attempts: int = 1,
     ) -> int:
         """Record, durably, that a create is about to be sent. Returns the job row id."""
-        cur = self._db.execute(
+        rowid = await self._write(
             "INSERT INTO jobs (key, fingerprint, run_id, account, prompt, model, intended,"
             " attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (key, fingerprint, run_id, account, prompt, model, time.time(), attempts),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+        assert rowid is not None
+        return rowid
 
-    def set_video_id(self, job: int, video_id: str, credits: int) -> None:
+    async def set_video_id(self, job: int, video_id: str, credits: int) -> None:
         """The job exists: record its id (and the credits it costs) before anything else."""
-        self._db.execute(
+        await self._write(
             "UPDATE jobs SET video_id = ?, submitted = ?, state = 'created', credits = ?"
             " WHERE id = ?",
             (video_id, time.time(), credits, job),
         )
 
-    def set_attempts(self, job: int, attempts: int) -> None:
-        self._db.execute("UPDATE jobs SET attempts = ? WHERE id = ?", (attempts, job))
-
-    def set_state(self, job: int, state: str, error: str | None = None) -> None:
+    async def set_state(self, job: int, state: str, error: str | None = None) -> None:
         """Record a state ('created', 'completed', 'failed', 'moderated', 'abandoned', …)."""
         done = time.time() if state in FINAL_STATES else None
-        self._db.execute(
+        await self._write(
             "UPDATE jobs SET state = ?, error = ?, completed = COALESCE(?, completed) WHERE id = ?",
             (state, error, done, job),
         )
 
-    def set_output(
+    async def set_output(
         self, job: int, *, path: str, size: int, sha256: str, width: int | None, height: int | None
     ) -> None:
         """Record the downloaded file; a job with an output is done."""
-        self._db.execute(
+        await self._write(
             "UPDATE jobs SET output_path = ?, output_bytes = ?, output_sha256 = ?, width = ?,"
             " height = ? WHERE id = ?",
             (path, size, sha256, width, height, job),
@@ -159,12 +223,12 @@ class Journal:
     def latest(self, key: str, fingerprint: str | None = None) -> JobRecord | None:
         """The newest job row of a shot-take (of that fingerprint, when given)."""
         if fingerprint is None:
-            row = self._db.execute(
+            row = self._reader.execute(
                 f"SELECT {_COLUMNS} FROM jobs WHERE key = ? ORDER BY id DESC LIMIT 1",  # noqa: S608
                 (key,),
             ).fetchone()
         else:
-            row = self._db.execute(
+            row = self._reader.execute(
                 f"SELECT {_COLUMNS} FROM jobs WHERE key = ? AND fingerprint = ?"  # noqa: S608
                 " ORDER BY id DESC LIMIT 1",
                 (key, fingerprint),
@@ -173,25 +237,25 @@ class Journal:
 
     def all_latest(self) -> dict[str, JobRecord]:
         """The newest job row of every shot-take ever journalled, by key."""
-        rows = self._db.execute(
+        rows = self._reader.execute(
             f"SELECT {_COLUMNS} FROM jobs WHERE id IN (SELECT MAX(id) FROM jobs GROUP BY key)"  # noqa: S608
         ).fetchall()
         return {r[1]: JobRecord(*r) for r in rows}
 
     def known_video_ids(self) -> set[str]:
         """Every video id this output folder ever created (to never adopt one twice)."""
-        rows = self._db.execute("SELECT video_id FROM jobs WHERE video_id IS NOT NULL")
+        rows = self._reader.execute("SELECT video_id FROM jobs WHERE video_id IS NOT NULL")
         return {r[0] for r in rows}
 
     # uploads
     def cached_file_id(self, account: str, sha256: str) -> str | None:
-        row = self._db.execute(
+        row = self._reader.execute(
             "SELECT file_id FROM uploads WHERE account = ? AND sha256 = ?", (account, sha256)
         ).fetchone()
         return row[0] if row else None
 
-    def remember_upload(self, account: str, sha256: str, file_id: str) -> None:
-        self._db.execute(
+    async def remember_upload(self, account: str, sha256: str, file_id: str) -> None:
+        await self._write(
             "INSERT OR REPLACE INTO uploads (account, sha256, file_id, uploaded)"
             " VALUES (?, ?, ?, ?)",
             (account, sha256, file_id, time.time()),

@@ -55,6 +55,7 @@ async def upload_frames(ctx: RunContext, st: TakeState, account: str) -> list[st
     """fileIDs of the shot's frames on `account`, uploading what the cache lacks."""
     st.frames = []
     ids: list[str] = []
+    shown = False
     for role, frame in st.take.shot.frames.all():
         if frame.path is None:
             ids.append(frame.file_id or "")
@@ -63,12 +64,16 @@ async def upload_frames(ctx: RunContext, st: TakeState, account: str) -> list[st
         sha = ctx.hasher(frame.path)
         # The API refuses the same fileID as first and end frame: the end frame gets its own copy.
         cache_key = f"{sha}/end" if role == "last" and frame == st.take.shot.frames.first else sha
-        file_id = ctx.journal.cached_file_id(account, cache_key)
-        if file_id is None:
-            ctx.show(st, "uploading")
-            data = frame.path.read_bytes()
-            file_id = await _upload(ctx, account, data, _content_type(frame.path.name))
-            ctx.journal.remember_upload(account, cache_key, file_id)
+        # One upload per (account, image) even when several shot-takes want it at once.
+        async with ctx.upload_lock(account, cache_key):
+            file_id = ctx.journal.cached_file_id(account, cache_key)
+            if file_id is None:
+                if not shown:
+                    ctx.show(st, "uploading")
+                    shown = True
+                data = frame.path.read_bytes()
+                file_id = await _upload(ctx, account, data, _content_type(frame.path.name))
+                await ctx.journal.remember_upload(account, cache_key, file_id)
         ids.append(file_id)
         st.frames.append(FrameState(role, str(frame.path), sha, file_id))
     return ids
@@ -148,9 +153,9 @@ async def lookup_patiently(
             await anyio.sleep(ctx.timing.backoff(min(failures, 6)))
 
 
-def adopt(ctx: RunContext, st: TakeState, job: int, video_id: str) -> None:
+async def adopt(ctx: RunContext, st: TakeState, job: int, video_id: str) -> None:
     ctx.claimed.add(video_id)
-    ctx.journal.set_video_id(job, video_id, st.take.credits)
+    await ctx.journal.set_video_id(job, video_id, st.take.credits)
     st.video_id = video_id
     st.credits = st.take.credits
     st.submitted = time.time()
@@ -175,7 +180,7 @@ async def submit(  # noqa: PLR0911 - one return per row of the refusal table
     transport_failures = lookups = 0
     while True:
         st.attempts += 1
-        job = ctx.journal.intend(
+        job = await ctx.journal.intend(
             key=key,
             fingerprint=st.take.fingerprint,
             run_id=ctx.run_id,
@@ -191,13 +196,13 @@ async def submit(  # noqa: PLR0911 - one return per row of the refusal table
             async with ctx.create_lock(account):
                 with anyio.CancelScope(shield=True), anyio.fail_after(SHIELD_SECONDS):
                     created = await ctx.client.create(body)
-                    adopt(ctx, st, job, created.video_id)
+                    await adopt(ctx, st, job, created.video_id)
         except api.Busy:
-            ctx.journal.set_state(job, "abandoned", "429")
+            await ctx.journal.set_state(job, "abandoned", "429")
             st.attempts -= 1
             await anyio.sleep(ctx.timing.busy_wait())
         except api.TransportFailed as exc:
-            ctx.journal.set_state(job, "abandoned", str(exc))
+            await ctx.journal.set_state(job, "abandoned", str(exc))
             st.attempts -= 1
             transport_failures += 1
             if transport_failures > TRANSPORT_TRIES:
@@ -211,9 +216,9 @@ async def submit(  # noqa: PLR0911 - one return per row of the refusal table
                 ctx, account, shot.prompt, shot.model, since, shot.reply_ref
             )
             if found is not None:
-                adopt(ctx, st, job, found)
+                await adopt(ctx, st, job, found)
                 return "created"
-            ctx.journal.set_state(job, "abandoned", f"not found after: {exc}")
+            await ctx.journal.set_state(job, "abandoned", f"not found after: {exc}")
             lookups += 1
             if lookups >= LOOKUP_TRIES:
                 st.end("failed", f"the API kept failing: {exc}")
@@ -222,7 +227,7 @@ async def submit(  # noqa: PLR0911 - one return per row of the refusal table
             result = _final_refusal(ctx, st, account, exc)
             # A 400 or 422 is the shot-take's outcome: a rerun reports it (--retry-failed sends).
             final = st.status if st.status in ("failed", "moderated") else "abandoned"
-            ctx.journal.set_state(job, final, st.error or str(exc))
+            await ctx.journal.set_state(job, final, st.error or str(exc))
             return result
         else:
             return "created"

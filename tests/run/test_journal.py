@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -23,15 +24,18 @@ def _intend(path: Path) -> tuple[Journal, int]:
     assert pipe is not None
     take = make_plan(pipe).takes[0]
     journal = Journal(pipe.output / ".reel")
-    job = journal.intend(
-        key=take.key,
-        fingerprint=take.fingerprint,
-        run_id="crashed",
-        account="111",
-        prompt=take.shot.prompt,
-        model=take.shot.model,
-    )
-    return journal, job
+
+    async def intend() -> int:
+        return await journal.intend(
+            key=take.key,
+            fingerprint=take.fingerprint,
+            run_id="crashed",
+            account="111",
+            prompt=take.shot.prompt,
+            model=take.shot.model,
+        )
+
+    return journal, anyio.run(intend)
 
 
 def test_an_intent_whose_job_exists_is_adopted_not_sent_again(
@@ -105,9 +109,16 @@ def test_transport_errors_before_sending_are_retried_with_backoff(
 
 def test_journal_survives_reopening_and_keeps_the_upload_cache(tmp_path: Path) -> None:
     journal = Journal(tmp_path)
-    job = journal.intend(key="a#1", fingerprint="f", run_id="r", account="1", prompt="p", model="m")
-    journal.set_video_id(job, "vid", 25)
-    journal.remember_upload("1", "abc", "file-1")
+
+    async def write() -> int:
+        job = await journal.intend(
+            key="a#1", fingerprint="f", run_id="r", account="1", prompt="p", model="m"
+        )
+        await journal.set_video_id(job, "vid", 25)
+        await journal.remember_upload("1", "abc", "file-1")
+        return job
+
+    job = anyio.run(write)
     journal.close()
     again = Journal(tmp_path)
     record = again.latest("a#1", "f")
@@ -117,3 +128,31 @@ def test_journal_survives_reopening_and_keeps_the_upload_cache(tmp_path: Path) -
     assert again.known_video_ids() == {"vid"}
     assert again.all_latest()["a#1"].id == job
     again.close()
+
+
+def test_concurrent_writes_share_commits_and_each_reports_its_own_error(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    ids: list[int] = []
+    errors: list[Exception] = []
+
+    async def one(i: int) -> None:
+        job = await journal.intend(
+            key=f"k#{i}", fingerprint="f", run_id="r", account="1", prompt=None, model="m"
+        )
+        ids.append(job)
+        try:
+            await journal.set_video_id(job, "same-id" if i < 2 else f"v{i}", 1)
+        except sqlite3.IntegrityError as exc:
+            errors.append(exc)
+
+    async def many() -> None:
+        async with anyio.create_task_group() as tg:
+            for i in range(50):
+                tg.start_soon(one, i)
+
+    anyio.run(many)
+    assert len(set(ids)) == 50
+    assert len(errors) == 1, "the second use of one video id fails alone"
+    assert journal.commits < 50 + 50
+    assert len(journal.known_video_ids()) == 49
+    journal.close()
