@@ -1,11 +1,12 @@
 """The crash-safe state of a run: SQLite in WAL mode in `<output>/.reel/journal.sqlite`.
 
 Every write is committed with `synchronous=FULL` before its method returns, so what it
-recorded survives a kill -9 or a power cut; concurrent writes share one commit (group commit). The order of writes is the safety argument:
+recorded survives a kill -9 or a power cut; concurrent writes share one commit (group
+commit). The order of writes is the safety argument:
 
 1. `intend()` before a create is sent (shot-take key, fingerprint, account, time, prompt, model);
 2. `set_video_id()` as soon as the create answers, before anything else happens;
-3. `set_state()` / `finish()` / `set_output()` as the job progresses.
+3. `set_state()` / `set_output()` as the job progresses.
 
 So a job row without a video id is an intent whose fate is unknown (look the job up before
 sending again); a row with a video id is a job that exists (poll it, never create again).
