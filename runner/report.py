@@ -15,7 +15,7 @@ import yaml
 
 from runner.manifest import write_atomic
 from runner.report_assets import Assets, VideoInfo
-from runner.report_cards import CardView, Thumb, Version
+from runner.report_cards import PRELOAD_LIMIT, CardView, Thumb, Version
 from runner.report_format import inside
 from runner.report_html import Orphan, page
 from runner.report_model import FrameRef, RunView, ShotCard, read_manifest, run_view
@@ -31,7 +31,7 @@ def _frame_source(frame: FrameRef, run: RunView) -> Path | None:
     return path if path.is_absolute() else Path(run.pipeline).parent / path
 
 
-def _card(shot: ShotCard, n: int, run: RunView, assets: Assets) -> CardView:
+def _card(shot: ShotCard, n: int, run: RunView, assets: Assets, preload: str) -> CardView:
     video = inside(assets.output_dir, shot.output.path) if shot.output else None
     info = VideoInfo(None, None)
     if video is not None and shot.output is not None:
@@ -44,7 +44,7 @@ def _card(shot: ShotCard, n: int, run: RunView, assets: Assets) -> CardView:
     versions = tuple(
         Version(p, inside(assets.output_dir, p.path)) for p in run.superseded if p.key == shot.key
     )
-    return CardView(shot, f"shot-{n}", video, info, tuple(thumbs), versions)
+    return CardView(shot, f"shot-{n}", video, info, preload, tuple(thumbs), versions)
 
 
 def _pipeline_name(document: dict[str, Any]) -> None:
@@ -69,7 +69,9 @@ def write_report(output_dir: Path) -> Path:
     _pipeline_name(document)
     run = run_view(document)
     assets = Assets(output_dir)
-    cards = [_card(shot, n, run, assets) for n, shot in enumerate(run.shots, 1)]
+    many = sum(1 for shot in run.shots if shot.output is not None) > PRELOAD_LIMIT
+    preload = "none" if many else "metadata"
+    cards = [_card(shot, n, run, assets, preload) for n, shot in enumerate(run.shots, 1)]
     orphans = [Orphan(p, inside(output_dir, p.path)) for p in run.orphaned]
     assets.finish()
     target = output_dir / REPORT_NAME

@@ -36,11 +36,6 @@ class VideoInfo:
     """False when PyAV cannot read the file: the page offers a link, not a player."""
 
 
-def _poster_time(seconds: float | None) -> float:
-    # Not the very first frame, which is often black or a fade-in; early enough to be cheap.
-    return min(1.0, (seconds or 0.0) * 0.25)
-
-
 def probe_and_poster(video: Path, target: Path | None) -> float | None:
     """The video's duration in seconds; also writes a JPEG poster frame to `target`."""
     with av.open(str(video)) as container:
@@ -54,11 +49,12 @@ def probe_and_poster(video: Path, target: Path | None) -> float | None:
             seconds = float(stream.duration * stream.time_base)
         if target is None:
             return seconds
+        # The first frame: generated clips do not fade in, and it costs one decode (about a
+        # millisecond), where seeking to a later frame decodes every frame before it.
         image: Image.Image | None = None
         for frame in container.decode(stream):
             image = frame.to_image()  # type: ignore[no-untyped-call]  # PyAV leaves it untyped
-            if frame.time is None or frame.time >= _poster_time(seconds):
-                break
+            break
     if image is not None:
         _save_jpeg(image, target, POSTER_WIDTH)
     return seconds
@@ -74,7 +70,7 @@ def _save_jpeg(image: Image.Image, target: Path, size: int) -> None:
     picture.thumbnail((size, size))
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.tmp")
-    picture.save(temp, "JPEG", quality=82, optimize=True)
+    picture.save(temp, "JPEG", quality=82)
     temp.replace(target)
 
 

@@ -11,6 +11,9 @@ from runner.report_model import FrameRef, PastOutput, ShotCard
 
 STATUSES = ("completed", "running", "pending", "failed", "moderated", "skipped")
 PROBLEMS = ("failed", "moderated", "skipped")
+PRELOAD_LIMIT = 100
+"""Beyond this many videos, players load nothing until asked (posters still show): Chromium
+suspends or refuses media players past a few dozen per page."""
 _MOVE = re.compile(r"(\[[^\[\]\n]{1,80}\])")
 _NO_VIDEO = {
     "pending": "Not started",
@@ -43,6 +46,7 @@ class CardView:
     video: str | None
     """The video, relative to the output folder (None: no usable file)."""
     info: VideoInfo
+    preload: str
     thumbs: tuple[Thumb, ...]
     versions: tuple[Version, ...]
 
@@ -74,9 +78,10 @@ def _media(card: CardView) -> str:
         if shot.output is not None and shot.output.width and shot.output.height:
             dims = f' width="{shot.output.width}" height="{shot.output.height}"'
         label = esc(f"{shot.key}: {shot.prompt or ''}"[:200])
+        attributes = f'controls preload="{card.preload}" playsinline{poster}{dims}'
         return (
-            f'<div class="media"><video controls preload="metadata" playsinline{poster}{dims}'
-            f' src="{href(card.video)}" aria-label="{label}"></video></div>'
+            f'<div class="media"><video {attributes} src="{href(card.video)}"'
+            f' aria-label="{label}"></video></div>'
         )
     text = _NO_VIDEO.get(shot.status, shot.status)
     if card.video is not None:
