@@ -6,90 +6,25 @@ checks in code (`runner.checks`), then the records (`runner.build`). Every probl
 at once, located at the line and column a user should look at; a rule broken through a
 `defaults:` value points at the shot and names the default.
 
-Speed: a 10,000-shot file is validated in well under a second because shots of the same shape
-share one schema run (ids, prompts and paths are replaced by placeholders when they are valid
-anyway; everything the schema's rules depend on is kept).
+Speed: a 10,000-shot file takes about a second, most of it parsing; shots of the same shape
+share one schema run (`runner.shot_schema`).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from runner import catalogue, schema_gen
+from runner import catalogue
 from runner.catalogue import Catalogue
-from runner.checks import FILE_ID, Finding, ShotChecker, ShotView
+from runner.checks import Finding, ShotChecker, ShotView
 from runner.diagnostics import Diagnostic, Severity, has_errors, sort_key
 from runner.keypath import KeyPath, render
 from runner.loader import Marks, load_file
 from runner.messages import Problem, translate
 from runner.pipeline import Pipeline
-
-_ID = re.compile(schema_gen.ID_PATTERN)
-
-
-@cache
-def _validators() -> tuple[Any, Any]:
-    """(top level without the shots' insides, one shot): built once per process."""
-    import jsonschema
-
-    schema = schema_gen.generate()
-    cls = jsonschema.Draft202012Validator
-    top = json.loads(json.dumps(schema))
-    top["properties"]["shots"] = {"type": "array", "minItems": 1}
-    shot = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/shot"}
-    return (
-        cls(top, format_checker=cls.FORMAT_CHECKER),
-        cls(shot, format_checker=cls.FORMAT_CHECKER),
-    )
-
-
-@cache
-def _default_fields() -> frozenset[str]:
-    return frozenset(schema_gen.generate()["properties"]["defaults"]["properties"])
-
-
-def _placeholder_frames(frames: Any) -> Any:
-    if not isinstance(frames, dict):
-        return frames
-    out: dict[str, Any] = {}
-    for key, value in frames.items():
-        if isinstance(value, list):
-            out[key] = [_placeholder_frame(v) for v in value]
-        else:
-            out[key] = _placeholder_frame(value)
-    return out
-
-
-def _placeholder_frame(value: Any) -> Any:
-    if not isinstance(value, str) or not value:
-        return value
-    if value.startswith("user:"):
-        return "user:1-minimax:1-file:x" if FILE_ID.match(value) else value
-    return "local"
-
-
-def _shape(shot: dict[str, Any], cat: Catalogue) -> str:
-    """A cache key: the shot with every value the schema only checks in isolation replaced
-    by a placeholder when it is valid (an invalid one is kept, so its error is reported)."""
-    shape = dict(shot)
-    if isinstance(shape.get("id"), str) and _ID.match(shape["id"]):
-        shape["id"] = "x"
-    prompt = shape.get("prompt")
-    if isinstance(prompt, str) and len(prompt) <= cat.max_prompt_chars:
-        shape["prompt"] = "p"
-    ref = shape.get("replyRef")
-    if isinstance(ref, str) and len(ref) <= cat.max_reply_chars:
-        shape["replyRef"] = "r"
-    if "frames" in shape:
-        shape["frames"] = _placeholder_frames(shape["frames"])
-    # repr, not sorted JSON: equal reprs mean equal values, and it is several times faster;
-    # keys in another order only cost a cache miss.
-    return repr(shape)
+from runner.shot_schema import ShapeCache, default_fields, validators
 
 
 @dataclass(slots=True)
@@ -204,7 +139,7 @@ def load_pipeline(
 
 def _validate(data: dict[str, Any], report: _Reporter, base: Path) -> list[ShotView]:
     cat = catalogue.load()
-    top, shot_validator = _validators()
+    top, shot_validator = validators()
     bad_defaults = report.bad_defaults
     for error in top.iter_errors(data):
         for problem in translate(error, None, None):
@@ -212,7 +147,7 @@ def _validate(data: dict[str, Any], report: _Reporter, base: Path) -> list[ShotV
                 bad_defaults.add(str(problem.path[1]))
             report.add(problem.path, "error", problem.rule, problem.message, at_key=problem.at_key)
     raw_defaults = data.get("defaults")
-    known = _default_fields()
+    known = default_fields()
     defaults = (
         {k: v for k, v in raw_defaults.items() if k in known}
         if isinstance(raw_defaults, dict)
@@ -220,7 +155,7 @@ def _validate(data: dict[str, Any], report: _Reporter, base: Path) -> list[ShotV
     )
     accounts = data.get("accounts")
     checker = ShotChecker(cat, base, frozenset(accounts) if isinstance(accounts, dict) else None)
-    cache_: dict[str, list[Any]] = {}
+    shapes = ShapeCache(cat)
     views: list[ShotView] = []
     shots = data.get("shots")
     for index, raw in enumerate(shots if isinstance(shots, list) else []):
@@ -237,11 +172,7 @@ def _validate(data: dict[str, Any], report: _Reporter, base: Path) -> list[ShotV
                     )
             continue
         views.append(view)
-        key = _shape(view.merged, cat)
-        errors = cache_.get(key)
-        if errors is None:
-            errors = cache_[key] = list(shot_validator.iter_errors(view.merged))
-        _report_schema(report, view, errors)
+        _report_schema(report, view, shapes.errors(view.merged))
         for finding in checker.check(view):
             report.shot(view, finding, model_rule=finding.model_rule)
     _duplicate_ids(report, views)
