@@ -180,7 +180,13 @@ def test_schema_command() -> None:
     assert out == (ROOT / "schema" / "pipeline.schema.json").read_text(encoding="utf-8")
 
 
-def test_schema_manifest(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_schema_manifest_prints_the_shipped_file() -> None:
+    code, out, _ = reel("schema", "--manifest")
+    assert code == 0
+    assert out == (ROOT / "schema" / "manifest.schema.json").read_text(encoding="utf-8")
+
+
+def test_schema_manifest_not_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
     from runner import packaged
 
     monkeypatch.setattr(packaged, "schema_text", lambda name: None)
