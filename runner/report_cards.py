@@ -126,7 +126,9 @@ def _thumbs(card: CardView) -> str:
     items = []
     for t in card.thumbs:
         f = t.frame
-        name = (f.path or "").replace("\\", "/").rsplit("/", 1)[-1] or (f.file_id or "uploaded")
+        name = (f.path or "").replace("\\", "/").rsplit("/", 1)[-1]
+        if not name:  # a frame given as a fileID: its short form, the whole id in the tooltip
+            name = "file:" + (f.file_id or "?").rsplit("file:", 1)[-1]
         tip = esc(f.path or f.file_id or "")
         if t.src is not None:
             pic = f'<img src="{href(t.src)}" alt="{esc(f.role)} frame" loading="lazy">'

@@ -147,7 +147,8 @@ def page(run: RunView, cards: list[CardView], orphans: list[Orphan]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
         f'<meta name="generator" content="Reel {esc(__version__)}">'
-        f"<title>{esc(run.name)} · Reel storyboard</title><style>{_css()}</style></head>"
+        f"<title>{esc(run.name)} · Reel storyboard{' (simulated)' * _sim(run)}</title>"
+        f"<style>{_css()}</style></head>"
         f"<body{body}>"
         f'{_banner(run)}<header class="top"><h1>{esc(run.name)} <span class="dim">storyboard'
         f"</span></h1>{_counts(run)}{_summary(run)}{_credits(run)}{_attention(cards)}</header>"

@@ -23,7 +23,8 @@ from PIL import Image
 from runner.catalogue import load
 from tests.report.conftest import CHROMIUM_ARGS, write_video
 
-pytestmark = pytest.mark.slow
+# The first test may install chromium with apt-get (the session fixture), hence the long timeout.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 STORY = """\
 version: 1

@@ -14,6 +14,7 @@ from runner.cli import main as cli
 from runner.commands.report import main as report_command
 from runner.errors import UsageError
 from runner.report import write_report
+from runner.report_cards import PRELOAD_LIMIT
 from tests.report.conftest import Links, shot, write_image, write_manifest, write_video
 
 EVIL = '<script>alert("x")</script> & <img src=x onerror=alert(1)> "quoted"'
@@ -246,3 +247,44 @@ def test_reel_report_command_rewrites_the_page(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["report", str(empty)])
     assert result.exit_code == 2
     assert "has no manifest.json" in result.output
+
+
+def test_reused_shots_and_frames_given_as_file_ids(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    file_id = "user:1234-minimax:111-file:4000000000000001"
+    write_manifest(
+        out,
+        [
+            shot(
+                "again",
+                reused=True,
+                output=write_video(out / "again.mp4", "again"),
+                frames=[{"role": "first", "path": None, "sha256": None, "fileID": file_id}],
+            )
+        ],
+    )
+    text = page_of(out)
+
+    assert '<span class="badge st-other">reused</span>' in text
+    assert (
+        f'<li title="{file_id}"><span class="nothumb">no preview</span><span class="role">first'
+        '</span><span class="file">file:4000000000000001</span></li>'
+    ) in text
+    assert "<title>storyboard · Reel storyboard (simulated)</title>" in text
+
+
+def test_big_runs_load_video_data_only_when_asked(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    video = write_video(out / "one.mp4", "one")
+    shots = []
+    for i in range(PRELOAD_LIMIT + 1):
+        (out / f"s{i}.mp4").hardlink_to(out / "one.mp4")
+        shots.append(shot(f"s{i}", output={**video, "path": f"s{i}.mp4"}))
+    write_manifest(out, shots)
+    text = page_of(out)
+
+    assert text.count('preload="none"') == PRELOAD_LIMIT + 1
+    assert text.count(f'poster="./.reel/report/posters/{video["sha256"]}.jpg"') == len(shots)
+
+    write_manifest(out, shots[:PRELOAD_LIMIT])
+    assert page_of(out).count('preload="metadata"') == PRELOAD_LIMIT
