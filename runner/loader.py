@@ -169,7 +169,7 @@ def _parse(text: str, file: str) -> Node | Diagnostic | None:
     """Compose the node tree, or say why the text is not YAML."""
     if "\x00" in text:
         return _diag(file, 1, 1, "file", "this is a binary file, not YAML")
-    if nesting_bound(text) > _GUARD_DEPTH:
+    if nesting_bound(text, _GUARD_DEPTH):
         msg = f"the file nests more than {_GUARD_DEPTH} levels deep; a pipeline needs only a few"
         return _diag(file, 1, 1, "yaml-depth", msg)
     try:

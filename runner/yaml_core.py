@@ -127,14 +127,19 @@ SCALAR_PATTERNS = {
 }
 
 
-def nesting_bound(text: str) -> int:
-    """A cheap upper bound of the nesting depth; libyaml's recursive C code must not see more."""
-    depth = deepest = 0
+def nesting_bound(text: str, limit: int) -> bool:
+    """True when the text may nest deeper than `limit`; libyaml's recursive C code must not
+    see such a file (100,000 levels crash the interpreter). A cheap over-estimate."""
+    if re.search(rf"^[ \t?:-]{{{limit}}}", text, re.MULTILINE):
+        return True  # block nesting needs that much indentation (or `- - -` on one line)
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
     for ch in re.sub(r"[^\[\]{}]", "", text):
         depth = depth + 1 if ch in "[{" else max(depth - 1, 0)
-        deepest = max(deepest, depth)
-    indents = (len(m.group()) for m in re.finditer(r"^[ \t?:-]*", text, re.MULTILINE))
-    return max(deepest, max(indents, default=0))
+        if depth > limit:
+            return True
+    return False
 
 
 def compose(text: str) -> Node | None:
