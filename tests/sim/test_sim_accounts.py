@@ -84,9 +84,9 @@ def test_account_goes_on_hold_after_n_creates() -> None:
 
 @pytest.fixture
 def paced() -> Iterator[tuple[Simulator, httpx.Client]]:
-    """A T2V-01 render takes about 0.3 s: slow enough to watch, fast enough to wait for."""
+    """A T2V-01 render takes about 0.6 s: slow enough to watch, fast enough to wait for."""
     accounts = (SimAccount(id=FREE, plan="free", max_jobs=2),)
-    with running_simulator(SimConfig(accounts=accounts, speed=500.0)) as sim, client(sim) as http:
+    with running_simulator(SimConfig(accounts=accounts, speed=250.0)) as sim, client(sim) as http:
         yield sim, http
 
 
