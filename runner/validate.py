@@ -22,7 +22,7 @@ from runner.checks import Finding, ShotChecker, ShotView
 from runner.diagnostics import Diagnostic, Severity, has_errors, sort_key
 from runner.keypath import KeyPath, render
 from runner.loader import Marks, load_file
-from runner.messages import Problem, translate
+from runner.messages import Problem, rule_for, translate
 from runner.pipeline import Pipeline
 from runner.shot_schema import ShapeCache, default_fields, validators
 
@@ -163,10 +163,11 @@ def _validate(data: dict[str, Any], report: _Reporter, base: Path) -> list[ShotV
         if view is None:
             for error in shot_validator.iter_errors(raw):
                 for problem in translate(error, None, None, in_shot=True, base=("shots", index)):
+                    path = ("shots", index, *problem.path)
                     report.add(
-                        ("shots", index, *problem.path),
+                        path,
                         "error",
-                        problem.rule,
+                        rule_for(path),
                         problem.message,
                         at_key=problem.at_key,
                     )
