@@ -17,12 +17,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import httpx
 
 from runner.records import Account, Available, Created, SchedulerJob, Upload, Video
 from runner.redact import redact, register_secret
 
 DEFAULT_BASE_URL = "https://api.useapi.net/v1/minimax"
+CONNECTIONS = 16
 
 
 class ApiError(Exception):
@@ -130,8 +132,10 @@ class UseApi:
             headers={"Authorization": f"Bearer {config.token}"},
             timeout=config.timeout,
             transport=transport,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            limits=httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS),
         )
+        # Requests wait here rather than in httpcore's pool, whose queue is scanned per request.
+        self._gate = anyio.CapacityLimiter(CONNECTIONS)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -145,7 +149,8 @@ class UseApi:
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         self.requests += 1
         try:
-            response = await self._client.request(method, path, **kwargs)
+            async with self._gate:
+                response = await self._client.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise _transport(exc) from None
         if response.status_code >= 400:

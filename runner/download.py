@@ -42,7 +42,7 @@ def media_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.Asy
         timeout=httpx.Timeout(60.0, connect=15.0),
         transport=transport,
         follow_redirects=True,
-        limits=httpx.Limits(max_connections=16),
+        limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
     )
 
 
