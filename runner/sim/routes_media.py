@@ -17,14 +17,6 @@ from runner.sim.media import Look
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def _job_by_number(ctx: SimContext, number: str) -> Job | None:
-    with ctx.world.lock:
-        job = next((j for j in ctx.world.jobs.values() if j.number == number), None)
-    if job is None or ctx.world.find(job.video_id) is None:
-        return None
-    return job
-
-
 def _look(job: Job, *, watermark: bool) -> Look:
     request = job.request
     first, last = request.first, request.last
@@ -87,7 +79,7 @@ async def _serve(ctx: SimContext, request: Request, job: Job, kind: str, look: L
 async def video_file(ctx: SimContext, request: Request) -> Response:
     name: str = request.path_params["name"]
     number, watermark = name.removesuffix("-wm"), name.endswith("-wm")
-    job = _job_by_number(ctx, number)
+    job = ctx.world.job_by_number(number)
     if job is None or job.status() != 2:
         return ctx.refuse(request, 404, "Not found.")
     if not watermark and ctx.world.accounts[job.account].config.plan != "paid":
@@ -96,7 +88,7 @@ async def video_file(ctx: SimContext, request: Request) -> Response:
 
 
 async def cover(ctx: SimContext, request: Request) -> Response:
-    job = _job_by_number(ctx, request.path_params["number"])
+    job = ctx.world.job_by_number(request.path_params["number"])
     if job is None or job.status() != 2:
         return ctx.refuse(request, 404, "Not found.")
     return await _serve(ctx, request, job, "jpg", _look(job, watermark=False))

@@ -47,6 +47,8 @@ class World:
             self._check_hold(self.accounts[a.id])
         self.files: dict[str, StoredFile] = {}
         self.jobs: dict[str, Job] = {}
+        self._files_by_key: dict[str, StoredFile] = {}
+        self._jobs_by_number: dict[str, Job] = {}
         self._ended: list[Job] = []
         self._seq = 0
 
@@ -133,6 +135,7 @@ class World:
                 key=key,
             )
             self.files[stored.file_id] = stored
+            self._files_by_key[key] = stored
             self.record(
                 "uploads", account=account, fileID=stored.file_id, sha256=sha256, bytes=len(data)
             )
@@ -140,7 +143,13 @@ class World:
 
     def file_by_key(self, key: str) -> StoredFile | None:
         with self.lock:
-            return next((f for f in self.files.values() if f.key == key), None)
+            return self._files_by_key.get(key)
+
+    def job_by_number(self, number: str) -> Job | None:
+        """A job by the last part of its id (media URLs use it), unless removed."""
+        with self.lock:
+            job = self._jobs_by_number.get(number)
+            return None if job is None else self.find(job.video_id)
 
     # --- jobs --------------------------------------------------------------------------------
 
@@ -173,6 +182,7 @@ class World:
                 seconds=seconds,
             )
             self.jobs[job.video_id] = job
+            self._jobs_by_number[number] = job
             state.credits -= credits
             state.creates += 1
             self._check_hold(state)
