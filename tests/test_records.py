@@ -106,3 +106,34 @@ def test_large_image_is_a_warning_only(tmp_path: Path) -> None:
         "story.yaml:2:33: warning: shots[0].frames.first: ../images/big.png is 5.1 MB; "
         "uploads above 5 MB may be refused: shrink it"
     ]
+
+
+def test_shots_of_one_shape_share_a_schema_run() -> None:
+    from runner import catalogue
+    from runner.shot_schema import shape_key
+
+    cat = catalogue.load()
+
+    def shot(i: int) -> dict[str, object]:
+        return {
+            "id": f"s{i}",
+            "model": "02",
+            "prompt": f"p{i}",
+            "account": str(100 + i),
+            "replyUrl": f"https://example.com/{i}",
+            "replyRef": f"r{i}",
+            "frames": {"first": f"a{i}.png", "last": f"user:1-minimax:{i}-file:{i}"},
+        }
+
+    assert shape_key(shot(1), cat) == shape_key(shot(2), cat)
+    # A value that breaks a rule on its own keeps its own shape, so its error is reported.
+    for field, bad in [
+        ("id", "bad id"),
+        ("prompt", "x" * 2001),
+        ("account", "abc"),
+        ("replyUrl", "ftp://x"),
+        ("replyRef", "r" * 1025),
+    ]:
+        assert shape_key({**shot(1), field: bad}, cat) != shape_key(shot(1), cat)
+    bad_frames = {"first": "user:nope", "last": ""}
+    assert shape_key({**shot(1), "frames": bad_frames}, cat) != shape_key(shot(1), cat)
