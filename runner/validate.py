@@ -115,8 +115,9 @@ def _is_model_rule(error: Any) -> bool:
 def load_pipeline(
     path: Path | str, display: str | None = None
 ) -> tuple[Pipeline | None, list[Diagnostic]]:
-    """Validate a pipeline file: (records, []) when valid (warnings allowed), else
-    (None, every diagnostic) sorted by position. Never raises for a bad file."""
+    """Validate a pipeline file: (records, its warnings) when valid, else (None, every
+    diagnostic), sorted by position. `display` is the file name diagnostics show (default:
+    the path as given). Never raises for a bad file."""
     path = Path(path)
     file = display if display is not None else str(path)
     loaded = load_file(path, file)
