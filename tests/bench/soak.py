@@ -1,0 +1,125 @@
+"""The fault soak: 200 shot-takes with every fault at once, judged by the simulator's ledger.
+
+Faults (runner/sim/faults.py): 20 % of creates answer 429; 10 % answer 502/504, half of those
+with the job queued (and charged) anyway; 5 % of every other API call answers 502/504; 2 % of
+calls lose their connection (half before the request is processed, half after: a create then
+exists without its reply); 2 % of downloads are truncated. Account 222222 goes on hold after its
+30th create; account 111111 runs out of credits after a few hundred.
+
+Every shot has its own prompt, so the ledger's creates map to shot-takes by prompt:
+- `duplicates`: shot-takes with more than one job in the ledger;
+- `lost`: shot-takes neither completed (with an intact output file) nor explained (failed,
+  moderated or skipped with a reason in the manifest).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runner.plan import sha256_file
+from tests.bench import workload
+from tests.bench.metrics import duplicates, prompt_of
+from tests.bench.runs import run_reel
+from tests.bench.simproc import SimProcess, SimSpec
+
+SHOTS = 200
+SPEED = 600.0
+ACCOUNTS: tuple[workload.Account, ...] = (
+    ("111111", "free", 2, 600),
+    ("222222", "paid", 3, None),
+    ("333333", "paid", 3, None),
+)
+FAULTS: dict[str, Any] = {
+    "spurious_429": 0.20,
+    "busy_queued_502": 0.025,
+    "busy_queued_504": 0.025,
+    "busy_502": 0.025,
+    "busy_504": 0.025,
+    "reset_before": 0.01,
+    "reset_after": 0.01,
+    "truncate": 0.02,
+    "hold_after": [["222222", 30]],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SoakResult:
+    shot_takes: int
+    duplicates: int
+    lost: int
+    lost_keys: tuple[str, ...]
+    statuses: dict[str, int]
+    reasons: dict[str, int]
+    orphan_jobs: int
+    """Jobs in the ledger (paid for) that the manifest does not name."""
+    credits_manifest: int
+    credits_ledger: int
+    peak_over_max: tuple[str, ...]
+    met: dict[str, int]
+    """Faults and refusals the run met (evidence that the soak soaked)."""
+    elapsed: float
+    outcome: str
+
+
+def explained(shot: dict[str, Any], output: Path) -> bool:
+    """Completed with an intact file, or ended with a reason."""
+    status = shot["status"]
+    if status == "completed":
+        out = shot.get("output") or {}
+        path = output / str(out.get("path", ""))
+        return bool(out) and path.is_file() and sha256_file(path) == out.get("sha256")
+    return status in ("failed", "moderated", "skipped") and bool(shot.get("error"))
+
+
+def judge(manifest: dict[str, Any], ledger: dict[str, Any], output: Path) -> dict[str, Any]:
+    shots: list[dict[str, Any]] = manifest["shots"]
+    lost = [s["key"] for s in shots if not explained(s, output)]
+    named = {s["videoId"] for s in shots if s.get("videoId")}
+    reasons = Counter((s.get("error") or "")[:60] for s in shots if s["status"] != "completed")
+    over = tuple(
+        a for a, peak in ledger["peakJobs"].items() if peak > ledger["accounts"][a]["maxJobs"]
+    )
+    return {
+        "lost_keys": tuple(lost),
+        "statuses": dict(Counter(s["status"] for s in shots)),
+        "reasons": dict(reasons),
+        "orphan_jobs": sum(1 for c in ledger["creates"] if c["videoId"] not in named),
+        "credits_manifest": int(manifest["totals"]["creditsSpent"]),
+        "credits_ledger": sum(int(c["credits"]) for c in ledger["creates"]),
+        "peak_over_max": over,
+        "met": met(ledger),
+    }
+
+
+def met(ledger: dict[str, Any]) -> dict[str, int]:
+    """How many of each fault the simulator injected and of each refusal it answered."""
+    found: Counter[str] = Counter(str(f["kind"]) for f in ledger["faults"])
+    found.update(f"HTTP {r['status']}" for r in ledger["refusals"])
+    return dict(sorted(found.items()))
+
+
+def soak(folder: Path, shots: int = SHOTS, speed: float = SPEED, seed: int = 7) -> SoakResult:
+    folder.mkdir(parents=True, exist_ok=True)
+    pipeline = workload.storyboard(folder, shots, ACCOUNTS)
+    with SimProcess(SimSpec(ACCOUNTS, speed, FAULTS, seed)) as sim:
+        child = run_reel(pipeline, sim, 1 / speed, folder)
+        ledger = sim.ledger()
+    (folder / "ledger.json").write_text(json.dumps(ledger), encoding="utf-8")
+    output = Path(child["output"])
+    manifest = json.loads((output / "manifest.json").read_text("utf-8"))
+    prompts = {s["prompt"] for s in manifest["shots"]}
+    missing = {prompt_of(c) for c in ledger["creates"]} - prompts
+    assert not missing, f"jobs for prompts not in the manifest: {sorted(missing)[:3]}"
+    verdict = judge(manifest, ledger, output)
+    return SoakResult(
+        shot_takes=len(manifest["shots"]),
+        duplicates=duplicates(ledger),
+        lost=len(verdict["lost_keys"]),
+        elapsed=float(child["elapsed"]),
+        outcome=str(child["outcome"]),
+        **verdict,
+    )

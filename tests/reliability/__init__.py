@@ -1,0 +1,1 @@
+"""Hostile inputs and hostile environments: Reel says what is wrong, never crashes, never loses."""
