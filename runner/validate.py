@@ -208,19 +208,22 @@ def _shot(index: int, raw: Any, defaults: dict[str, Any], cat: Catalogue) -> Sho
 
 
 def _duplicate_ids(report: _Reporter, views: list[ShotView]) -> None:
-    first: dict[str, int] = {}
+    # Case-insensitively: `Intro.mp4` and `intro.mp4` are one file on macOS and Windows.
+    first: dict[str, tuple[int, str]] = {}
     for view in views:
         shot_id = view.merged.get("id")
         if not isinstance(shot_id, str):
             continue
-        if shot_id in first:
-            line = report.marks.locate(("shots", first[shot_id], "id"))[0]
-            report.add(
-                ("shots", view.index, "id"),
-                "error",
-                "duplicate-id",
-                f"duplicate shot id {shot_id!r} (first on line {line}); ids name the "
-                "output files, so each must be unique",
-            )
-        else:
-            first[shot_id] = view.index
+        seen = first.get(shot_id.casefold())
+        if seen is None:
+            first[shot_id.casefold()] = (view.index, shot_id)
+            continue
+        line = report.marks.locate(("shots", seen[0], "id"))[0]
+        same = "" if seen[1] == shot_id else f" (as {seen[1]!r}: output names ignore case)"
+        report.add(
+            ("shots", view.index, "id"),
+            "error",
+            "duplicate-id",
+            f"duplicate shot id {shot_id!r}, first on line {line}{same}; ids name the "
+            "output files, so each must be unique",
+        )

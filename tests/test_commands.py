@@ -148,8 +148,11 @@ def test_plan_invalid_file() -> None:
     assert code == 2
     assert out == ""
     assert err.splitlines() == [
-        "invalid/duplicate-id.yaml:4:10: error: shots[1].id: duplicate shot id 'a' (first on "
-        "line 3); ids name the output files, so each must be unique",
+        "invalid/duplicate-id.yaml:4:10: error: shots[1].id: duplicate shot id 'a', first on "
+        "line 3; ids name the output files, so each must be unique",
+        "invalid/duplicate-id.yaml:6:10: error: shots[3].id: duplicate shot id 'intro', first "
+        "on line 5 (as 'Intro': output names ignore case); ids name the output files, so each "
+        "must be unique",
         "reel: invalid/duplicate-id.yaml is invalid; nothing was planned",
     ]
 
