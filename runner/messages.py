@@ -142,6 +142,8 @@ def _type(c: Ctx) -> str:
         hint = f'; quote it: "{c.value}"'
     if c.key == "shots" and tuple(c.error.absolute_path) == ("shots",):
         hint = "; write each shot as `- id: ...`"
+    if want == "true or false" and str(c.value).lower() in ("yes", "no", "on", "off", "y", "n"):
+        hint = "; Reel reads YAML 1.2, where only true and false are booleans"
     return f"must be {want}, not {describe(c.value)}{hint}"
 
 
