@@ -173,21 +173,27 @@ def _parse(text: str, file: str) -> Node | Diagnostic | None:
         msg = f"the file nests more than {_GUARD_DEPTH} levels deep; a pipeline needs only a few"
         return _diag(file, 1, 1, "yaml-depth", msg)
     try:
-        root = compose(text)
-    except yaml.MarkedYAMLError as exc:
+        return compose(text)
+    except (yaml.YAMLError, RecursionError) as exc:
+        return _not_yaml(exc, text, file)
+
+
+def _not_yaml(exc: Exception, text: str, file: str) -> Diagnostic:
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         return _diag(file, line, col, "yaml-syntax", f"YAML: {problem}")
-    except yaml.reader.ReaderError as exc:
+    if isinstance(exc, yaml.reader.ReaderError):
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
         msg = f"character U+{code:04X} is not allowed in YAML; remove it"
         return _diag(file, line, column, "yaml-syntax", msg)
-    except yaml.YAMLError as exc:
-        return _diag(file, 1, 1, "yaml-syntax", f"YAML: {exc}")
-    return root
+    if isinstance(exc, RecursionError):  # only PyYAML's pure-Python parser recurses in Python
+        msg = "the file nests too deeply; a pipeline needs only a few levels"
+        return _diag(file, 1, 1, "yaml-depth", msg)
+    return _diag(file, 1, 1, "yaml-syntax", f"YAML: {exc}")
 
 
 def load_text(text: str, file: str) -> Loaded:

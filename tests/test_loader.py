@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from runner.loader import load_file, load_text
 
@@ -117,3 +118,52 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
     assert [d.message for d in load_file(tmp_path).diagnostics] == [
         "this is a folder, not a pipeline file"
     ]
+
+
+def _shape(node: object) -> object:
+    """A node tree as plain values with tags and positions, to compare two parsers."""
+    from yaml.nodes import MappingNode, Node, SequenceNode
+
+    assert isinstance(node, Node)
+    where = (node.tag, node.start_mark.line, node.start_mark.column)
+    if isinstance(node, MappingNode):
+        return (where, [(_shape(k), _shape(v)) for k, v in node.value])
+    if isinstance(node, SequenceNode):
+        return (where, [_shape(v) for v in node.value])
+    return (where, node.value)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *sorted((Path(__file__).parent / "cases").glob("*/*.yaml")),
+        Path(__file__).parent.parent / "pipelines" / "demo.yaml",
+    ],
+    ids=lambda p: f"{p.parent.name}/{p.stem}",
+)
+def test_pure_python_parser_agrees_with_libyaml(path: Path) -> None:
+    """Without libyaml Reel falls back to PyYAML's own parser: same tags, values, positions."""
+    from runner.yaml_core import compose
+
+    text = path.read_text(encoding="utf-8")
+    try:
+        fast = _shape(compose(text)) if compose(text) is not None else None
+    except yaml.YAMLError as exc:
+        with pytest.raises(yaml.YAMLError) as slow:
+            compose(text, pure_python=True)
+        assert type(slow.value).__name__ == type(exc).__name__
+        return
+    root = compose(text, pure_python=True)
+    assert (_shape(root) if root is not None else None) == fast
+
+
+def test_pure_python_recursion_is_a_diagnostic() -> None:
+    from runner.loader import _not_yaml
+    from runner.yaml_core import compose
+
+    with pytest.raises(RecursionError):
+        compose("[" * 900 + "]" * 900, pure_python=True)
+    d = _not_yaml(RecursionError(), "", "p.yaml")
+    assert d.render() == (
+        "p.yaml:1:1: error: the file nests too deeply; a pipeline needs only a few levels"
+    )
