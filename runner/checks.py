@@ -99,8 +99,8 @@ class ShotChecker:
     def _frames(self, shot: ShotView) -> list[Finding]:
         out: list[Finding] = []
         for path, source in shot.frame_sources():
-            if source.startswith("user:"):
-                continue
+            if source.startswith("user:") or not _takes(shot.model, str(path[1])):
+                continue  # a frame the model does not take is reported once, by the schema
             local = self.base / source
             info = self.image(local)
             if isinstance(info, ImageProblem):
@@ -241,6 +241,17 @@ class ShotChecker:
                 offset=strays[0][0],
             )
         ]
+
+
+def _takes(model: Model | None, role: str) -> bool:
+    """Whether the model takes this kind of frame at all (any model might, if unknown)."""
+    if model is None:
+        return True
+    if role == "first":
+        return model.first != "none"
+    if role == "last":
+        return model.allows_last
+    return model.references[1] > 0
 
 
 def _show(path: KeyPath) -> str:
