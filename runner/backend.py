@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -35,6 +36,13 @@ class Backend:
     note: str | None = None
     request_timeout: float | None = None
     """Seconds before a request is given up (default: a minute, shrunk on a fast simulator)."""
+    identity: str | None = None
+    """What the journal files jobs under: the base URL, unique per process for an embedded
+    simulator (whose jobs vanish with it)."""
+
+    @property
+    def journal_id(self) -> str:
+        return self.identity or self.base_url
 
     @property
     def real(self) -> bool:
@@ -74,4 +82,11 @@ def open_backend(
     config = SimConfig(accounts=_sim_accounts(pipeline), speed=speed)  # type: ignore[arg-type]
     with running_simulator(config) as sim:
         register_secret(sim.token)
-        yield Backend("simulator", sim.base_url, sim.token, 1.0 / speed, SIM_NOTE)
+        yield Backend(
+            "simulator",
+            sim.base_url,
+            sim.token,
+            1.0 / speed,
+            SIM_NOTE,
+            identity=f"embedded-simulator:{uuid.uuid4().hex}",
+        )

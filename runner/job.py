@@ -60,6 +60,12 @@ async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
         record.state in ("failed", "moderated") and ctx.retry_failed
     ):
         return False
+    if (
+        record.backend != ctx.journal.backend
+        and record.state not in ("failed", "moderated")
+        and not (record.state == "completed" and _intact(record) is not None)
+    ):
+        return False  # a job of another backend (an earlier embedded simulator) is not here
     st.account, st.attempts, st.journal_id = record.account, record.attempts, record.id
     st.submitted, st.video_id, st.credits = record.submitted, record.video_id, record.credits
     if record.state in ("failed", "moderated"):

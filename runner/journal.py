@@ -35,17 +35,19 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    key TEXT NOT NULL, fingerprint TEXT NOT NULL, run_id TEXT, account TEXT NOT NULL,
+    key TEXT NOT NULL, fingerprint TEXT NOT NULL, run_id TEXT, backend TEXT NOT NULL,
+    account TEXT NOT NULL,
     prompt TEXT, model TEXT, intended REAL NOT NULL,
-    video_id TEXT UNIQUE, submitted REAL, attempts INTEGER NOT NULL DEFAULT 1,
+    video_id TEXT, submitted REAL, attempts INTEGER NOT NULL DEFAULT 1,
     state TEXT NOT NULL DEFAULT 'intended', credits INTEGER NOT NULL DEFAULT 0,
     completed REAL, error TEXT,
     output_path TEXT, output_bytes INTEGER, output_sha256 TEXT, width INTEGER, height INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_key ON jobs (key, fingerprint);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_video ON jobs (backend, video_id);
 CREATE TABLE IF NOT EXISTS uploads (
-    account TEXT NOT NULL, sha256 TEXT NOT NULL, file_id TEXT NOT NULL, uploaded REAL,
-    PRIMARY KEY (account, sha256)
+    backend TEXT NOT NULL, account TEXT NOT NULL, sha256 TEXT NOT NULL, file_id TEXT NOT NULL,
+    uploaded REAL, PRIMARY KEY (backend, account, sha256)
 );
 """
 
@@ -62,6 +64,8 @@ class JobRecord:
     key: str
     fingerprint: str
     run_id: str | None
+    backend: str
+    """Which API the job lives on (see `Journal.backend`)."""
     account: str
     prompt: str | None
     model: str | None
@@ -100,7 +104,10 @@ class Journal:
     never waits on the disk; reads use a second connection and see what is committed.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, backend: str = "") -> None:
+        self.backend = backend
+        """The API this process talks to: jobs and fileIDs of another backend (an earlier
+        embedded simulator) are not looked for there."""
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / JOURNAL_NAME
         self._db = sqlite3.connect(
@@ -188,9 +195,9 @@ class Journal:
     ) -> int:
         """Record, durably, that a create is about to be sent. Returns the job row id."""
         rowid = await self._write(
-            "INSERT INTO jobs (key, fingerprint, run_id, account, prompt, model, intended,"
-            " attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (key, fingerprint, run_id, account, prompt, model, time.time(), attempts),
+            "INSERT INTO jobs (key, fingerprint, run_id, backend, account, prompt, model,"
+            " intended, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, fingerprint, run_id, self.backend, account, prompt, model, time.time(), attempts),
         )
         assert rowid is not None
         return rowid
@@ -245,19 +252,22 @@ class Journal:
 
     def known_video_ids(self) -> set[str]:
         """Every video id this output folder ever created (to never adopt one twice)."""
-        rows = self._reader.execute("SELECT video_id FROM jobs WHERE video_id IS NOT NULL")
+        rows = self._reader.execute(
+            "SELECT video_id FROM jobs WHERE video_id IS NOT NULL AND backend = ?", (self.backend,)
+        )
         return {r[0] for r in rows}
 
     # uploads
     def cached_file_id(self, account: str, sha256: str) -> str | None:
         row = self._reader.execute(
-            "SELECT file_id FROM uploads WHERE account = ? AND sha256 = ?", (account, sha256)
+            "SELECT file_id FROM uploads WHERE backend = ? AND account = ? AND sha256 = ?",
+            (self.backend, account, sha256),
         ).fetchone()
         return row[0] if row else None
 
     async def remember_upload(self, account: str, sha256: str, file_id: str) -> None:
         await self._write(
-            "INSERT OR REPLACE INTO uploads (account, sha256, file_id, uploaded)"
-            " VALUES (?, ?, ?, ?)",
-            (account, sha256, file_id, time.time()),
+            "INSERT OR REPLACE INTO uploads (backend, account, sha256, file_id, uploaded)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (self.backend, account, sha256, file_id, time.time()),
         )

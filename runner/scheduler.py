@@ -49,6 +49,8 @@ class RunSettings:
     backend: str
     base_url: str
     timing: Timing
+    backend_id: str = ""
+    """Which API the journal files jobs under (`Backend.journal_id`)."""
     max_credits: int | None = None
     retry_failed: bool = False
     force: frozenset[str] = frozenset()
@@ -126,6 +128,8 @@ def _settle(states: Sequence[TakeState], reason: str | None) -> None:
 async def _watch_sigint(ctx: RunContext) -> None:
     with anyio.open_signal_receiver(signal.SIGINT) as signals:
         async for _ in signals:
+            if ctx.interrupted:  # a second Ctrl-C: stop waiting for replies in flight
+                raise KeyboardInterrupt
             ctx.interrupted = True
             ctx.stop("interrupted (Ctrl-C)")
 
@@ -141,7 +145,7 @@ async def execute(
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     started = time.time()
     settings.output.mkdir(parents=True, exist_ok=True)
-    journal = Journal(settings.output / STATE_DIR)
+    journal = Journal(settings.output / STATE_DIR, settings.backend_id or settings.base_url)
     journal.start_run(run_id, str(settings.pipeline))
     states = [TakeState(t) for t in takes]
     info = RunInfo(

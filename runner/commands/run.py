@@ -145,6 +145,7 @@ async def render(
         accounts=pipeline.accounts,
         backend=backend.kind,
         base_url=backend.base_url,
+        backend_id=backend.journal_id,
         timing=Timing(backend.time_scale, options.poll_interval, options.retry_wait),
         max_credits=options.max_credits,
         retry_failed=options.retry_failed,

@@ -76,3 +76,35 @@ def test_ctrl_c_keeps_job_ids_exits_130_and_a_rerun_resumes(tmp_path: Path) -> N
         assert rerun.result.outcome == "completed"
         counts = creates_per_key(rerun.ledger, rerun.result)
         assert set(counts.values()) == {1} and sum(counts.values()) == 6
+
+
+def test_after_ctrl_c_on_the_embedded_simulator_a_rerun_finishes(tmp_path: Path) -> None:
+    """The embedded simulator's jobs vanish with it: the rerun renders them again."""
+    path = write_pipeline(tmp_path, SHOTS)
+    manifest = tmp_path / "out" / "manifest.json"
+    env = {k: v for k, v in os.environ.items() if k != "USEAPI_TOKEN"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runner", "run", str(path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while len(_video_ids(manifest)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)  # waiting on another process's file: no event to wait on
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode in (0, 130), err
+    again = subprocess.run(
+        [sys.executable, "-m", "runner", "run", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert len(list((tmp_path / "out").glob("*.mp4"))) == 6

@@ -19,11 +19,11 @@ from tests.run.conftest import creates_per_key, run_pipeline, write_pipeline
 ONE = 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - id: a\n    prompt: the one shot\n'
 
 
-def _intend(path: Path) -> tuple[Journal, int]:
+def _intend(path: Path, backend: str) -> tuple[Journal, int]:
     pipe, _ = load_pipeline(path)
     assert pipe is not None
     take = make_plan(pipe).takes[0]
-    journal = Journal(pipe.output / ".reel")
+    journal = Journal(pipe.output / ".reel", backend)
 
     async def intend() -> int:
         return await journal.intend(
@@ -42,7 +42,7 @@ def test_an_intent_whose_job_exists_is_adopted_not_sent_again(
     sim: Simulator, tmp_path: Path
 ) -> None:
     path = write_pipeline(tmp_path, ONE)
-    journal, _job = _intend(path)
+    journal, _job = _intend(path, sim.base_url)
     journal.close()
 
     async def create_as_the_crashed_run_did() -> str:
@@ -61,7 +61,7 @@ def test_an_intent_whose_job_never_came_is_sent_after_looking(
     sim: Simulator, tmp_path: Path
 ) -> None:
     path = write_pipeline(tmp_path, ONE)
-    _intend(path)[0].close()
+    _intend(path, sim.base_url)[0].close()
     run = run_pipeline(sim, path)
     assert run.result.outcome == "completed"
     assert len(run.ledger["creates"]) == 1
