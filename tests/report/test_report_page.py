@@ -15,6 +15,7 @@ from runner.commands.report import main as report_command
 from runner.errors import UsageError
 from runner.report import write_report
 from runner.report_cards import PRELOAD_LIMIT
+from runner.report_format import href, inside
 from tests.report.conftest import Links, shot, write_image, write_manifest, write_video
 
 EVIL = '<script>alert("x")</script> & <img src=x onerror=alert(1)> "quoted"'
@@ -288,3 +289,18 @@ def test_big_runs_load_video_data_only_when_asked(tmp_path: Path) -> None:
 
     write_manifest(out, shots[:PRELOAD_LIMIT])
     assert page_of(out).count('preload="metadata"') == PRELOAD_LIMIT
+
+
+def test_links_encode_what_a_browser_would_misread() -> None:
+    assert href("take #2 of 3?.mp4") == "./take%20%232%20of%203%3F.mp4"
+    assert href("c:d/é.mp4") == "./c%3Ad/%C3%A9.mp4"  # never read as a scheme
+    assert href('a"b<c>.mp4') == "./a%22b%3Cc%3E.mp4"
+    out = Path("/nonexistent")
+    assert inside(out, "../x.mp4") is None and inside(out, "/etc/passwd") is None
+
+
+def test_nothing_is_fetched_from_elsewhere(tmp_path: Path) -> None:
+    text = page_of(storyboard(tmp_path))
+    assert "<link" not in text and "@import" not in text and "url(" not in text
+    assert "<script" not in text and "<iframe" not in text
+    assert "script-src" not in text and "default-src &#x27;none&#x27;;" in text  # no script at all
