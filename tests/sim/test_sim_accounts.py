@@ -142,7 +142,8 @@ def test_reply_url_gets_the_video_model(paced: tuple[Simulator, httpx.Client]) -
     assert payload["replyRef"] == "ref-9"
     assert payload["status"] == 2
     assert payload["videoURL"].startswith(sim.root)
-    assert sim.ledger()["callbacks"][0]["status"] == 200
+    [callback] = wait_for(lambda: sim.ledger()["callbacks"])  # noted once the reply is back
+    assert callback["status"] == 200
 
 
 def test_no_account_named_picks_a_free_one(paced: tuple[Simulator, httpx.Client]) -> None:
