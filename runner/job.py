@@ -54,18 +54,22 @@ def _intact(record: JobRecord) -> Output | None:
     return Output(path, record.output_bytes, record.output_sha256, record.width, record.height)
 
 
+def _start_afresh(ctx: RunContext, record: JobRecord) -> bool:
+    """Whether the journal's record leaves nothing to resume."""
+    if record.state == "abandoned":
+        return True
+    if record.state in ("failed", "moderated"):
+        return ctx.retry_failed
+    # A job of another backend (an earlier embedded simulator) cannot be polled here.
+    return record.backend != ctx.journal.backend and not (
+        record.state == "completed" and _intact(record) is not None
+    )
+
+
 async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
     """Continue from the journal; False when the shot-take must be sent afresh."""
-    if record.state in ("abandoned",) or (
-        record.state in ("failed", "moderated") and ctx.retry_failed
-    ):
+    if _start_afresh(ctx, record):
         return False
-    if (
-        record.backend != ctx.journal.backend
-        and record.state not in ("failed", "moderated")
-        and not (record.state == "completed" and _intact(record) is not None)
-    ):
-        return False  # a job of another backend (an earlier embedded simulator) is not here
     st.account, st.attempts, st.journal_id = record.account, record.attempts, record.id
     st.submitted, st.video_id, st.credits = record.submitted, record.video_id, record.credits
     if record.state in ("failed", "moderated"):
