@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from runner.commands.run import RunOptions
 from runner.errors import RunStopped
 from runner.sim import FaultRates, SimAccount, SimConfig, Simulator, running_simulator
 from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_pipeline
@@ -164,3 +165,22 @@ def test_slow_replies_time_out_and_are_looked_up(tmp_path: Path) -> None:
         run = run_pipeline(sim, write_pipeline(tmp_path, FIVE), timeout=0.5)
     assert run.result.outcome == "completed"
     _no_duplicates(run)
+
+
+def test_a_video_removed_after_moderation_404_is_moderated(sim: Simulator, tmp_path: Path) -> None:
+    body = "shots:\n  - id: late\n    prompt: sim:moderate-late please\n"
+    # Poll only after the job has ended and the simulator has removed it (120 s / 600).
+    run = run_pipeline(sim, write_pipeline(tmp_path, body), RunOptions(poll_interval=0.8))
+    late = run.shot("late#1")
+    assert late["status"] == "moderated" and "404" in late["error"]
+    assert late["videoId"] is not None
+
+
+def test_reply_url_and_ref_pass_through(sim: Simulator, tmp_path: Path) -> None:
+    body = (
+        "shots:\n  - id: a\n    prompt: one\n    replyUrl: https://example.com/hook\n"
+        "    replyRef: my-ref-1\n"
+    )
+    run = run_pipeline(sim, write_pipeline(tmp_path, body))
+    sent = run.ledger["creates"][0]["body"]
+    assert sent["replyUrl"] == "https://example.com/hook" and sent["replyRef"] == "my-ref-1"

@@ -1,0 +1,88 @@
+"""Placement and polling policies in isolation (no HTTP)."""
+
+from __future__ import annotations
+
+import anyio
+
+from runner.placement import AccountSlots, Placement
+from runner.records import Video
+from runner.retry import Progress, Timing
+
+
+def _video(status: int, percent: int | None = None) -> Video:
+    return Video.from_json({"videoId": "v", "status": status, "percent": percent})
+
+
+def test_placement_gives_the_most_free_account_and_respects_limits() -> None:
+    async def go() -> list[str | None]:
+        placement = Placement([AccountSlots("a", 1), AccountSlots("b", 3, others=1)])
+        got = [await placement.acquire(None) for _ in range(3)]
+        assert placement.accounts["a"].free == 0 and placement.accounts["b"].free == 0
+        return got
+
+    assert anyio.run(go) == ["b", "a", "b"]
+
+
+def test_pinned_waiters_wait_for_their_account_and_others_do_not_block() -> None:
+    order: list[str] = []
+
+    async def go() -> None:
+        placement = Placement([AccountSlots("a", 1), AccountSlots("b", 1)])
+        assert await placement.acquire("a") == "a"
+
+        async def pinned() -> None:
+            order.append(f"pinned:{await placement.acquire('a')}")
+
+        async def free() -> None:
+            order.append(f"free:{await placement.acquire(None)}")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(pinned)
+            await anyio.wait_all_tasks_blocked()
+            tg.start_soon(free)
+            await anyio.wait_all_tasks_blocked()
+            assert order == ["free:b"]
+            placement.release("a")
+
+    anyio.run(go)
+    assert order == ["free:b", "pinned:a"]
+
+
+def test_parking_the_last_account_answers_every_waiter_with_none() -> None:
+    async def go() -> tuple[str | None, str | None, str]:
+        placement = Placement([AccountSlots("a", 1)])
+        await placement.acquire(None)
+        results: list[str | None] = []
+
+        async def wait(pin: str | None) -> None:
+            results.append(await placement.acquire(pin))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(wait, None)
+            tg.start_soon(wait, "a")
+            await anyio.wait_all_tasks_blocked()
+            placement.park("a", "is on hold (596)")
+        return results[0], results[1], placement.why_not(None)
+
+    first, second, why = anyio.run(go)
+    assert first is None and second is None
+    assert why == "no account can take work: a is on hold (596)"
+
+
+def test_polling_waits_long_for_queued_jobs_and_lands_just_after_the_estimated_finish() -> None:
+    timing = Timing(scale=1.0)
+    progress = Progress(timing)
+    assert progress.next_delay(_video(11), now=0.0) == 30.0
+    assert progress.next_delay(_video(1, 10), now=10.0) == 10.0
+    delay = progress.next_delay(_video(1, 20), now=20.0)  # 1 % a second: 80 s to go, capped
+    assert delay == 30.0
+    delay = progress.next_delay(_video(1, 90), now=90.0)
+    assert 10.0 < delay <= 11.5, "just after the estimated finish at 100 s"
+
+
+def test_fixed_poll_interval_and_retry_wait_are_taken_as_given() -> None:
+    timing = Timing(scale=0.001, poll_interval=0.5, retry_wait=2.0)
+    assert Progress(timing).next_delay(_video(1, 50), now=1.0) == 0.5
+    assert all(2.0 <= timing.busy_wait() <= 6.0 for _ in range(50))
+    scaled = Timing(scale=0.001)
+    assert all(0.01 <= scaled.busy_wait() <= 0.03 for _ in range(50))
