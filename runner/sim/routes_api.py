@@ -1,6 +1,6 @@
 """The /v1/minimax endpoints: accounts, files, videos and the scheduler.
 
-Each handler gets the shared SimContext; `app.api` wraps them with the token check and the
+Each handler gets the shared SimContext; `app._api` wraps them with the token check and the
 faults every call can meet. POST /videos/create lives in routes_create.py.
 """
 
