@@ -17,9 +17,10 @@ from runner.catalogue import Catalogue, Model
 from runner.diagnostics import Severity
 from runner.images import ImageInfo, ImageProblem, inspect
 from runner.keypath import KeyPath
-from runner.schema_gen import FILE_ID_PATTERN
+from runner.schema_gen import ACCOUNT_PATTERN, FILE_ID_PATTERN
 
 FILE_ID = re.compile(FILE_ID_PATTERN)
+ACCOUNT = re.compile(ACCOUNT_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +164,8 @@ class ShotChecker:
     def _accounts(self, shot: ShotView) -> list[Finding]:
         out: list[Finding] = []
         pinned = shot.merged.get("account")
-        pinned = pinned if isinstance(pinned, str) else None
+        # An account id that is not one at all is the schema's to report, once.
+        pinned = pinned if isinstance(pinned, str) and ACCOUNT.match(pinned) else None
         if pinned and self.accounts is not None and pinned not in self.accounts:
             out.append(
                 Finding(

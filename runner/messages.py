@@ -122,7 +122,7 @@ def translate(
             )
             for k in missing
         ]
-    if kind == "propertyNames":
+    if "propertyNames" in error.schema_path:  # reported as the inner `pattern` error
         return [
             Problem(
                 (*path, str(value)),
@@ -197,10 +197,7 @@ def _enum_message(key: str, value: Any, expected: list[Any], model: Model | None
         return f"{shown} is not a model{did_you_mean(text, expected)} (`reel models` lists them)"
     if key == "options":
         owner = f"{model.name} has no option" if model else "there is no option"
-        return (
-            f"{owner} {shown}{did_you_mean(text, expected)}; choose one of: "
-            f"{', '.join(map(str, expected))}"
-        )
+        return f"{owner} {shown}{did_you_mean(text, expected)} (choose from {', '.join(expected)})"
     if key == "aspectRatio":
         return f'aspectRatio must be "16:9" or "9:16", not {shown}'
     return f"{shown} is not one of: {', '.join(map(str, expected))}"
