@@ -39,6 +39,8 @@ class StoredFile:
     height: int
     key: str
     """The last part of its id, used in its media URL."""
+    size_known: bool = True
+    """False for a file uploaded before the simulator started: its picture is a stand-in."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,7 @@ async def create(ctx: SimContext, request: Request) -> Response:
             checked = check_create(
                 body,
                 catalogue=world.catalogue,
-                files=world.files,
+                find_file=world.find_file,
                 accounts=frozenset(world.accounts),
                 pick_account=world.pick_account,
             )

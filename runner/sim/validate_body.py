@@ -8,7 +8,7 @@ that run the runner against the simulator show it. The first broken rule is the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from runner.catalogue import Catalogue, Model
@@ -40,7 +40,7 @@ def check_create(
     body: object,
     *,
     catalogue: Catalogue,
-    files: Mapping[str, StoredFile],
+    find_file: Callable[[str], StoredFile | None],
     accounts: frozenset[str],
     pick_account: Callable[[], str],
 ) -> CreateRequest:
@@ -50,10 +50,10 @@ def check_create(
     _check_shapes(body, catalogue)
     model = _model(body, catalogue)
     option = _option(body, model)
-    account = _account(body, files, accounts, pick_account)
-    first, last, references = _frames(body, model, option, catalogue, files, account)
+    account = _account(body, find_file, accounts, pick_account)
+    first, last, references = _frames(body, model, option, catalogue, find_file, account)
     aspect = _aspect(body, model, catalogue, first)
-    if first is not None and model.first_sizes is not None:
+    if first is not None and first.size_known and model.first_sizes is not None:
         want = model.first_sizes[aspect]
         if (first.width, first.height) != want:
             raise BodyError(
@@ -131,7 +131,7 @@ def _option(body: dict[str, Any], model: Model) -> str | None:
 
 def _account(
     body: dict[str, Any],
-    files: Mapping[str, StoredFile],
+    find_file: Callable[[str], StoredFile | None],
     accounts: frozenset[str],
     pick_account: Callable[[], str],
 ) -> str:
@@ -140,18 +140,18 @@ def _account(
         if name not in accounts:
             raise BodyError(f"Account {name} is not configured")
         return name
-    stored = files.get(body.get("fileID") or "")
+    stored = find_file(body.get("fileID") or "")
     return stored.account if stored is not None else pick_account()
 
 
 def _file(
-    body: dict[str, Any], key: str, files: Mapping[str, StoredFile], account: str
+    body: dict[str, Any], key: str, find_file: Callable[[str], StoredFile | None], account: str
 ) -> StoredFile:
     file_id: str = body[key]
     found = _FILE_ID.match(file_id)
     if found is None:
         raise BodyError(f"Parameter {key} is not a valid file id: {file_id}")
-    stored = files.get(file_id)
+    stored = find_file(file_id)
     if stored is None:
         raise BodyError(f"Parameter {key}: file {file_id} not found")
     if stored.account != account:
@@ -167,7 +167,7 @@ def _frames(
     model: Model,
     option: str | None,
     catalogue: Catalogue,
-    files: Mapping[str, StoredFile],
+    find_file: Callable[[str], StoredFile | None],
     account: str,
 ) -> tuple[StoredFile | None, StoredFile | None, tuple[StoredFile, ...]]:
     subject = model.references[1] > 0
@@ -202,9 +202,11 @@ def _frames(
             raise BodyError(f"Parameter {gap} given without the ones before it (fileID2...)")
         if len(extra) + 1 > model.references[1]:
             raise BodyError(f"Model {model.name} takes up to {model.references[1]} images")
-    first = _file(body, "fileID", files, account) if has_first else None
-    last = _file(body, "end_frame_fileID", files, account) if "end_frame_fileID" in body else None
-    references = tuple(_file(body, k, files, account) for k in extra)
+    first = _file(body, "fileID", find_file, account) if has_first else None
+    last = (
+        _file(body, "end_frame_fileID", find_file, account) if "end_frame_fileID" in body else None
+    )
+    references = tuple(_file(body, k, find_file, account) for k in extra)
     return first, last, references
 
 

@@ -8,12 +8,16 @@ thread and the ledger is read from others: every method takes the one lock.
 
 from __future__ import annotations
 
+import functools
+import io
 import re
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+
+from PIL import Image
 
 from runner import catalogue
 from runner.sim.accounts import AccountState, refusal
@@ -25,7 +29,11 @@ from runner.sim.ledger import Entry, Ledger
 REMOVE_MODERATED_AFTER = 120.0
 """Seconds (before speed) a moderated video stays visible before GET answers 404."""
 
+FIRST_FILE_NUMBER = 4_000_000_000_000_000
+"""The simulator numbers its uploads from here; lower numbers are files from before it started."""
+
 _UID = re.compile(r"^user:(\d+)-")
+_FILE_ID = re.compile(r"^user:(\d+)-minimax:([^-:/]+)-file:(\d+)$")
 
 
 class World:
@@ -123,7 +131,7 @@ class World:
     ) -> StoredFile:
         with self.lock:
             self._seq += 1
-            key = str(4_000_000_000_000_000 + self._seq)
+            key = str(FIRST_FILE_NUMBER + self._seq)
             stored = StoredFile(
                 file_id=f"user:{self.uid}-minimax:{account}-file:{key}",
                 account=account,
@@ -139,6 +147,36 @@ class World:
             self.record(
                 "uploads", account=account, fileID=stored.file_id, sha256=sha256, bytes=len(data)
             )
+            return stored
+
+    def find_file(self, file_id: str) -> StoredFile | None:
+        """An uploaded file, or one uploaded before the simulator started, else None.
+
+        A real account has a history: a fileID of this token's user, of a configured account
+        and numbered below the simulator's own uploads is taken as such an earlier upload
+        (its picture is a grey stand-in and its size unknown, so no size rule refuses it).
+        """
+        with self.lock:
+            stored = self.files.get(file_id)
+            found = _FILE_ID.match(file_id)
+            if stored is not None or found is None:
+                return stored
+            uid, account, number = found.groups()
+            if uid != self.uid or account not in self.accounts or int(number) >= FIRST_FILE_NUMBER:
+                return None
+            stored = StoredFile(
+                file_id=file_id,
+                account=account,
+                sha256="",
+                data=_stand_in(),
+                content_type="image/png",
+                width=1280,
+                height=720,
+                key=number,
+                size_known=False,
+            )
+            self.files[file_id] = stored
+            self._files_by_key[number] = stored
             return stored
 
     def file_by_key(self, key: str) -> StoredFile | None:
@@ -280,3 +318,11 @@ def _forced_outcome(prompt: str) -> Outcome | None:
     if "sim:fail" in prompt:
         return "failed"
     return None
+
+
+@functools.cache
+def _stand_in() -> bytes:
+    """A grey 1280x720 PNG standing in for a file uploaded before the simulator started."""
+    out = io.BytesIO()
+    Image.new("RGB", (1280, 720), (128, 128, 128)).save(out, format="PNG")
+    return out.getvalue()

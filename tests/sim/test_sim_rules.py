@@ -80,6 +80,14 @@ ACCEPTED: list[dict[str, Any]] = [
     {"prompt": "x" * 2000, "promptOptimization": True},
     {"replyUrl": "http://127.0.0.1:9/" + "u" * 1000, "replyRef": "r" * 1024},
     {"maxJobs": 1},
+    # a file uploaded before the simulator started (its size unknown, so Sora takes it too)
+    {"model": "I2V-01", "fileID": f"user:1234-minimax:{MAIN}-file:77"},
+    {
+        "model": "Sora-2",
+        "options": "720p-4sec",
+        "aspectRatio": "9:16",
+        "fileID": f"user:1234-minimax:{MAIN}-file:78",
+    },
     {"maxJobs": 10},
 ]
 
@@ -154,7 +162,9 @@ REFUSED: list[tuple[dict[str, Any], str]] = [
     ({"maxJobs": "3"}, "maxJobs must be an integer"),
     ({"maxJobs": True}, "maxJobs must be an integer"),
     ({"model": "I2V-01", "fileID": "$OTHER"}, "belongs to account 222"),
-    ({"model": "I2V-01", "fileID": f"user:1234-minimax:{MAIN}-file:77"}, "not found"),
+    ({"model": "I2V-01", "fileID": f"user:1234-minimax:{MAIN}-file:4000000000099999"}, "not found"),
+    ({"model": "I2V-01", "fileID": f"user:999-minimax:{MAIN}-file:77"}, "not found"),
+    ({"model": "I2V-01", "fileID": "user:1234-minimax:333-file:77"}, "not found"),
     ({"model": "I2V-01", "fileID": "file-77"}, "not a valid file id"),
     ({"account": "999"}, "Account 999 is not configured"),
     ({"endFrame": "$B"}, "Unsupported parameter: endFrame"),

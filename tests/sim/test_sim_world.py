@@ -21,7 +21,7 @@ def _request(world: World, account: str, body: dict[str, object]) -> CreateReque
     return check_create(
         {"account": account, **body},
         catalogue=world.catalogue,
-        files=world.files,
+        find_file=world.find_file,
         accounts=frozenset(world.accounts),
         pick_account=world.pick_account,
     )
