@@ -23,8 +23,9 @@ from runner.context import RunContext
 from runner.download import Output
 from runner.follow import fetch, follow, poll
 from runner.journal import JobRecord
+from runner.lookup import lookup_patiently, wanted
 from runner.plan import sha256_file
-from runner.submit import adopt, lookup_patiently, submit
+from runner.submit import adopt, submit
 from runner.takestate import TakeState
 
 
@@ -89,14 +90,7 @@ async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
             return True
     if record.video_id is None:
         ctx.show(st, "submitting", detail="looking up a job an earlier run may have created")
-        found = await lookup_patiently(
-            ctx,
-            record.account,
-            record.prompt,
-            record.model,
-            record.intended,
-            st.take.shot.reply_ref,
-        )
+        found = await lookup_patiently(ctx, wanted(st, record.account, record.intended))
         if found is None:
             await ctx.journal.set_state(record.id, "abandoned", "not found on rerun")
             st.video_id = None

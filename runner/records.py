@@ -57,6 +57,12 @@ def _time(raw: dict[str, Any], *keys: str) -> float | None:
     return None
 
 
+def _origin_ids(value: Any) -> frozenset[str]:
+    if not isinstance(value, list):
+        return frozenset()
+    return frozenset(f["id"] for f in value if isinstance(f, dict) and isinstance(f.get("id"), str))
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     """One configured MiniMax account (GET /accounts)."""
@@ -158,6 +164,9 @@ class Video:
     message: str | None
     desc: str | None
     model: str | None
+    options: str | None
+    file_ids: frozenset[str]
+    """The ids of its frames (originFiles), when the reply lists them."""
     created: float | None
     video_url: str | None
     download_url: str | None
@@ -196,6 +205,8 @@ class Video:
             message=_str(raw, "message"),
             desc=_str(raw, "desc") if "desc" in raw else _str(raw, "prompt"),
             model=_str(raw, "model"),
+            options=_str(raw, "options"),
+            file_ids=_origin_ids(raw.get("originFiles")),
             created=_time(raw, "createdAt", "created", "createTime", "created_at"),
             video_url=_str(raw, "videoURL"),
             download_url=_str(raw, "downloadURL"),

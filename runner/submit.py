@@ -23,12 +23,11 @@ import anyio
 
 from runner import api
 from runner.context import RunContext
+from runner.lookup import lookup_patiently, wanted
 from runner.retry import LOOKUP_TRIES, TRANSPORT_TRIES
 from runner.takestate import FrameState, TakeState
 
 Result = Literal["created", "replace", "done"]
-LOOKUP_SKEW = 300.0
-"""Seconds of clock difference tolerated when matching a job's creation time to an intent."""
 SHIELD_SECONDS = 90.0
 
 
@@ -104,55 +103,6 @@ def create_body(st: TakeState, account: str, max_jobs: int, file_ids: list[str])
     return body
 
 
-async def lookup(
-    ctx: RunContext,
-    account: str,
-    prompt: str | None,
-    model: str | None,
-    since: float,
-    reply_ref: str | None = None,
-) -> str | None:
-    """Find a job a lost create may have made: an unclaimed video of `account` with the same
-    prompt and model, created after the intent. Raises ApiError when the lookup itself fails."""
-    for video in reversed(await ctx.client.videos(account, limit=30)):
-        if not video.video_id or video.video_id in ctx.claimed:
-            continue
-        if (video.desc or "") != (prompt or "") or (video.model and video.model != model):
-            continue
-        if video.created is not None and video.created < since - LOOKUP_SKEW:
-            continue
-        return video.video_id
-    if reply_ref:
-        for job in await ctx.client.scheduler():
-            if (
-                job.reply_ref == reply_ref
-                and job.account == account
-                and job.video_id
-                and (job.video_id not in ctx.claimed)
-            ):
-                return job.video_id
-    return None
-
-
-async def lookup_patiently(
-    ctx: RunContext,
-    account: str,
-    prompt: str | None,
-    model: str | None,
-    since: float,
-    reply_ref: str | None = None,
-) -> str | None:
-    """`lookup`, retried while the API cannot answer: never resend on a failed lookup."""
-    failures = 0
-    while True:
-        try:
-            async with ctx.create_lock(account):
-                return await lookup(ctx, account, prompt, model, since, reply_ref)
-        except (api.MaybeQueued, api.TransportFailed, api.ServerError, api.Busy):
-            failures += 1
-            await anyio.sleep(ctx.timing.backoff(min(failures, 6)))
-
-
 async def adopt(ctx: RunContext, st: TakeState, job: int, video_id: str) -> None:
     ctx.claimed.add(video_id)
     await ctx.journal.set_video_id(job, video_id, st.take.credits)
@@ -212,9 +162,7 @@ async def submit(  # noqa: PLR0911 - one return per row of the refusal table
         except (api.MaybeQueued, api.ServerError, TimeoutError) as exc:
             # The request went out: the job may exist. Look before sending again.
             await anyio.sleep(ctx.timing.busy_wait())
-            found = await lookup_patiently(
-                ctx, account, shot.prompt, shot.model, since, shot.reply_ref
-            )
+            found = await lookup_patiently(ctx, wanted(st, account, since, body))
             if found is not None:
                 await adopt(ctx, st, job, found)
                 return "created"

@@ -184,3 +184,18 @@ def test_reply_url_and_ref_pass_through(sim: Simulator, tmp_path: Path) -> None:
     run = run_pipeline(sim, write_pipeline(tmp_path, body))
     sent = run.ledger["creates"][0]["body"]
     assert sent["replyUrl"] == "https://example.com/hook" and sent["replyRef"] == "my-ref-1"
+
+
+def test_a_lookup_never_adopts_the_job_of_a_shot_with_other_options(tmp_path: Path) -> None:
+    body = "shots:\n" + "".join(
+        f"  - id: s{i}\n    model: T2V-2.3\n    options: {opt}\n    prompt: the same words\n"
+        for i, opt in enumerate(["768p-6sec", "768p-10sec", "1080p-6sec"] * 2)
+    )
+    faults = FaultRates(busy_queued_502=0.5, reset_after=0.2)
+    with running_simulator(sim_config(faults=faults, seed=13)) as sim:
+        run = run_pipeline(sim, write_pipeline(tmp_path, body))
+    assert run.result.outcome == "completed"
+    _no_duplicates(run)
+    options_of = {c["videoId"]: c["body"]["options"] for c in run.ledger["creates"]}
+    for shot in run.manifest["shots"]:
+        assert options_of[shot["videoId"]] == shot["options"]
