@@ -37,6 +37,15 @@ def _model_description(m: Model) -> str:
     return f"{m.name}: {m.family_label}, {m.kind}, {m.note}. {price}."
 
 
+def _option_description(cat: Catalogue, option: str) -> str:
+    prices = [
+        f"{m.name} {found.credits}"
+        for m in cat.models.values()
+        if (found := m.option(option)) is not None
+    ]
+    return "Credits: " + ", ".join(prices) + "."
+
+
 def _frame(cat: Catalogue) -> dict[str, Any]:
     del cat
     return {
@@ -87,11 +96,15 @@ def _fields(cat: Catalogue) -> dict[str, Any]:
             "description": "The model; default T2V-01 (text), I2V-01 (first frame), "
             "S2V-01 (references).",
             "enum": list(cat.model_names),
+            # Not a JSON Schema keyword: VS Code and yaml-language-server show these in
+            # completion lists; validators ignore it.
+            "markdownEnumDescriptions": [_model_description(m) for m in cat.models.values()],
         },
         "options": {
             "description": "Resolution and duration (not for Hailuo 01 models); default: the "
             "model's cheapest.",
             "enum": options,
+            "markdownEnumDescriptions": [_option_description(cat, o) for o in options],
         },
         "prompt": {
             "description": "What happens in the shot. Director models read camera moves in "
