@@ -81,6 +81,8 @@ class Progress:
     """(time, percent) of the first rendering sample."""
     total: float | None = None
     """Estimated render seconds, once two samples differ."""
+    blind: float = 0.0
+    """The last interval used while the API reported no percent."""
 
     def next_delay(self, video: Video, now: float) -> float:
         t = self.timing
@@ -89,8 +91,9 @@ class Progress:
         if video.queued:
             return t.poll_max
         percent = video.percent
-        if percent is None:
-            return t.poll_min
+        if percent is None:  # no progress to go by: back off from the shortest interval
+            self.blind = min(t.poll_max, self.blind * 1.5 if self.blind else t.poll_min)
+            return self.blind
         if self.start is None or percent < self.start[1]:
             self.start = (now, percent)
             return t.poll_min

@@ -86,3 +86,9 @@ def test_fixed_poll_interval_and_retry_wait_are_taken_as_given() -> None:
     assert all(2.0 <= timing.busy_wait() <= 6.0 for _ in range(50))
     scaled = Timing(scale=0.001)
     assert all(0.01 <= scaled.busy_wait() <= 0.03 for _ in range(50))
+
+
+def test_without_percent_polls_back_off_to_the_longest_interval() -> None:
+    progress = Progress(Timing(scale=1.0))
+    delays = [progress.next_delay(_video(1), now=float(i)) for i in range(6)]
+    assert delays[0] == 10.0 and delays == sorted(delays) and delays[-1] == 30.0
