@@ -36,6 +36,7 @@ class ShotView:
 
     @property
     def option(self) -> str | None:
+        """The option the shot renders with: its own when valid, else the model's default."""
         value = self.merged.get("options")
         if self.model is None or not self.model.options:
             return None
@@ -46,6 +47,7 @@ class ShotView:
         )
 
     def frame_sources(self) -> list[tuple[KeyPath, str]]:
+        """(path, text) of every non-empty frame, e.g. (("frames", "first"), "a.png")."""
         frames = self.merged.get("frames")
         if not isinstance(frames, dict):
             return []
@@ -65,6 +67,8 @@ class ShotView:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One problem found in code, relative to its shot."""
+
     path: KeyPath
     severity: Severity
     rule: str
@@ -91,6 +95,7 @@ class ShotChecker:
         return found
 
     def check(self, shot: ShotView) -> list[Finding]:
+        """Every problem of one shot that the schema cannot see."""
         out: list[Finding] = []
         out += self._frames(shot)
         out += self._accounts(shot)

@@ -35,6 +35,7 @@ class ImageInfo:
 
     @property
     def content_type(self) -> str:
+        """The Content-Type the upload uses."""
         return FORMATS[self.format]
 
 

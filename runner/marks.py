@@ -60,6 +60,7 @@ class Marks:
         return node
 
     def has(self, path: KeyPath) -> bool:
+        """Whether the file holds a value at exactly this path."""
         node = self.root
         for step in path:
             if node is None:

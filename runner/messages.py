@@ -61,6 +61,7 @@ class Problem:
 
 
 def rule_for(path: KeyPath) -> str:
+    """The diagnostic rule id for a problem at `path` (named after its nearest known key)."""
     for step in reversed(path):
         if isinstance(step, str) and step in _RULES:
             return _RULES[step]
@@ -68,6 +69,7 @@ def rule_for(path: KeyPath) -> str:
 
 
 def describe(value: Any) -> str:
+    """A value as a message shows it: `the number 5`, `the text 'x'`, `a list`."""
     if value is None:
         return "empty"
     if isinstance(value, bool):

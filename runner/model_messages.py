@@ -136,6 +136,7 @@ def _missing_image(model: Model, option: str | None) -> str:
 def required(
     parent: KeyPath, key: str, model: Model | None, option: str | None, in_shot: bool
 ) -> str:
+    """The message for a missing key at `parent` (relative to the shot when `in_shot`)."""
     if not parent and not in_shot:
         return _TOP_REQUIRED.get(key, f"missing {key!r}")
     if not parent and key in _SHOT_REQUIRED:

@@ -41,6 +41,7 @@ def frames_summary(frames: Frames) -> str:
 
 
 def rows(plan: Plan) -> list[PlanRow]:
+    """One row per shot-take, in file order."""
     return [
         PlanRow(
             key=t.key,

@@ -41,6 +41,7 @@ def validators() -> tuple[Any, Any]:
 
 @cache
 def default_fields() -> frozenset[str]:
+    """The fields `defaults:` may set."""
     return frozenset(schema_gen.generate()["properties"]["defaults"]["properties"])
 
 
@@ -104,6 +105,7 @@ class ShapeCache:
         self._known: dict[str, list[Any]] = {}
 
     def errors(self, shot: dict[str, Any]) -> list[Any]:
+        """The schema's errors for a shot (defaults applied), computed once per shape."""
         key = shape_key(shot, self._cat)
         found = self._known.get(key)
         if found is None:

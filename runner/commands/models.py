@@ -27,6 +27,7 @@ def frames_text(m: Model) -> str:
 
 
 def model_json(m: Model) -> dict[str, Any]:
+    """One model as `reel models --json` prints it."""
     return {
         "model": m.name,
         "family": m.family_label,
@@ -48,6 +49,7 @@ def model_json(m: Model) -> dict[str, Any]:
 
 
 def main(*, as_json: bool) -> int:
+    """Print the catalogue as a table, or as JSON."""
     from runner import catalogue
 
     cat = catalogue.load()

@@ -6,6 +6,7 @@ from runner.errors import EXIT_OK, UsageError
 
 
 def main(*, manifest: bool) -> int:
+    """Print the pipeline's schema (or the manifest's, when Reel ships it)."""
     from runner.packaged import schema_text
 
     name = "manifest.schema.json" if manifest else "pipeline.schema.json"

@@ -31,6 +31,7 @@ table before drawing it, which takes seconds for a 10,000-shot plan."""
 
 
 def print_plan(plan: Plan, file: str, output: Path) -> None:
+    """The plan as a table, then the credits per model and the total."""
     from runner.plan_view import rows
 
     console = _console()
@@ -74,6 +75,7 @@ def _print_columns(title: str, header: list[str], body: list[list[str]]) -> None
 
 
 def print_models(cat: Catalogue) -> None:
+    """The catalogue as a table."""
     from runner.commands.models import frames_text
 
     console = _console()
