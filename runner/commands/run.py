@@ -79,12 +79,23 @@ def main(
         force=tuple(force),
     )
     takes = select(make_plan(pipe).takes, options)
+    prepare_output(pipe.output)
     with open_backend(pipe, base_url) as backend:
         if backend.real:
             confirm_spend(takes, options)
         with _sink(as_json) as sink:
             result = anyio.run(render, pipe, takes, options, backend, sink)
     return exit_code(result)
+
+
+def prepare_output(folder: Path) -> None:
+    """Create the output folder (and its state folder) or say why it cannot be."""
+    try:
+        (folder / ".reel").mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(f"output folder {folder} is a file; choose another with --out") from None
+    except OSError as exc:
+        raise UsageError(f"cannot create the output folder {folder}: {exc.strerror}") from None
 
 
 def select(takes: tuple[ShotTake, ...], options: RunOptions) -> list[ShotTake]:

@@ -80,3 +80,12 @@ def test_retry_failed_renders_failed_shots_again(tmp_path: Path, flag: str) -> N
     assert code == 1 and "earlier run" in out and "b#1: reused" in out
     code, out, _err = _run(str(path), flag)
     assert code == 1 and "a#1: moderated" in out and "earlier run" not in out
+
+
+def test_an_output_folder_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    path = write_pipeline(tmp_path, TWO)
+    (tmp_path / "out").write_text("not a folder")
+    code, _out, err = _run(str(path))
+    assert code == 2
+    assert "is a file" in err
+    assert (tmp_path / "out").read_text() == "not a folder"
