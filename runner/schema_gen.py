@@ -46,8 +46,7 @@ def _option_description(cat: Catalogue, option: str) -> str:
     return "Credits: " + ", ".join(prices) + "."
 
 
-def _frame(cat: Catalogue) -> dict[str, Any]:
-    del cat
+def _frame() -> dict[str, Any]:
     return {
         "description": "A local PNG, JPEG or WebP (relative to the pipeline file) or a fileID "
         "(user:<uid>-minimax:<account>-file:<id>).",
@@ -258,7 +257,7 @@ def generate(cat: Catalogue | None = None) -> dict[str, Any]:
         "$defs": {
             "shot": shot,
             "frames": _frames(cat),
-            "frame": _frame(cat),
+            "frame": _frame(),
             "accountId": {
                 "description": "A MiniMax account id (digits, quoted).",
                 "type": "string",
