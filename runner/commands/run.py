@@ -90,10 +90,10 @@ def main(
 
 def prepare_output(folder: Path) -> None:
     """Create the output folder (and its state folder) or say why it cannot be."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"output folder {folder} is a file; choose another with --out")
     try:
         (folder / ".reel").mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise UsageError(f"output folder {folder} is a file; choose another with --out") from None
     except OSError as exc:
         raise UsageError(f"cannot create the output folder {folder}: {exc.strerror}") from None
 
