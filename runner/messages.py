@@ -50,6 +50,23 @@ _TYPES = {
 }
 
 
+_SHOT_FIELD = "; shot fields go in a shot, or under `defaults:` for every shot"
+_MISPLACED = {
+    "first": "; images go under `frames:` (frames.first)",
+    "last": "; images go under `frames:` (frames.last)",
+    "references": "; images go under `frames:` (frames.references)",
+    "maxJobs": '; maxJobs belongs to an account: accounts: {"123456": {maxJobs: 3}}',
+    "model": _SHOT_FIELD,
+    "options": _SHOT_FIELD,
+    "prompt": _SHOT_FIELD,
+    "aspectRatio": _SHOT_FIELD,
+    "frames": _SHOT_FIELD,
+    "takes": _SHOT_FIELD,
+    "id": "; ids belong to shots (`- id: ...` under `shots:`)",
+}
+"""Known keys written at the wrong level: say where they belong instead of "did you mean"."""
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """A translated schema error, relative to the validated value."""
@@ -104,7 +121,8 @@ def translate(
                 msg = "defaults cannot set id; every shot has its own"
             else:
                 where = f" in {render((*base, *path))}" if (*base, *path) else ""
-                msg = f"unknown key {key!r}{where}{did_you_mean(key, known)}"
+                hint = _MISPLACED.get(key) if key not in known and key in _MISPLACED else None
+                msg = f"unknown key {key!r}{where}{hint or did_you_mean(key, known)}"
             out.append(Problem((*path, key), True, "unknown-key", msg))
         return out
     if kind in ("required", "dependentRequired"):
