@@ -72,6 +72,10 @@ class SimConfig:
     faults: FaultRates = field(default_factory=FaultRates)
     seed: int = 0
     token: str | None = None
+    earlier_files: bool = False
+    """Take unknown fileIDs of this user and a configured account, numbered below the
+    simulator's own uploads, as files uploaded before it started (a demo of a pipeline with
+    fileIDs renders); off, they are refused as not found."""
 
     def __post_init__(self) -> None:
         if not self.accounts:

@@ -152,9 +152,10 @@ class World:
     def find_file(self, file_id: str) -> StoredFile | None:
         """An uploaded file, or one uploaded before the simulator started, else None.
 
-        A real account has a history: a fileID of this token's user, of a configured account
-        and numbered below the simulator's own uploads is taken as such an earlier upload
-        (its picture is a grey stand-in and its size unknown, so no size rule refuses it).
+        A real account has a history: with `earlier_files`, a fileID of this token's user, of a
+        configured account and numbered below the simulator's own uploads is taken as such an
+        earlier upload (its picture is a grey stand-in and its size unknown, so no size rule
+        refuses it).
         """
         with self.lock:
             stored = self.files.get(file_id)
@@ -162,7 +163,8 @@ class World:
             if stored is not None or found is None:
                 return stored
             uid, account, number = found.groups()
-            if uid != self.uid or account not in self.accounts or int(number) >= FIRST_FILE_NUMBER:
+            earlier = int(number) < FIRST_FILE_NUMBER and self.config.earlier_files
+            if uid != self.uid or account not in self.accounts or not earlier:
                 return None
             stored = StoredFile(
                 file_id=file_id,

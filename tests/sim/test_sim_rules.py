@@ -80,14 +80,6 @@ ACCEPTED: list[dict[str, Any]] = [
     {"prompt": "x" * 2000, "promptOptimization": True},
     {"replyUrl": "http://127.0.0.1:9/" + "u" * 1000, "replyRef": "r" * 1024},
     {"maxJobs": 1},
-    # a file uploaded before the simulator started (its size unknown, so Sora takes it too)
-    {"model": "I2V-01", "fileID": f"user:1234-minimax:{MAIN}-file:77"},
-    {
-        "model": "Sora-2",
-        "options": "720p-4sec",
-        "aspectRatio": "9:16",
-        "fileID": f"user:1234-minimax:{MAIN}-file:78",
-    },
     {"maxJobs": 10},
 ]
 
@@ -163,6 +155,7 @@ REFUSED: list[tuple[dict[str, Any], str]] = [
     ({"maxJobs": True}, "maxJobs must be an integer"),
     ({"model": "I2V-01", "fileID": "$OTHER"}, "belongs to account 222"),
     ({"model": "I2V-01", "fileID": f"user:1234-minimax:{MAIN}-file:4000000000099999"}, "not found"),
+    ({"model": "I2V-01", "fileID": f"user:1234-minimax:{MAIN}-file:77"}, "not found"),
     ({"model": "I2V-01", "fileID": f"user:999-minimax:{MAIN}-file:77"}, "not found"),
     ({"model": "I2V-01", "fileID": "user:1234-minimax:333-file:77"}, "not found"),
     ({"model": "I2V-01", "fileID": "file-77"}, "not a valid file id"),
@@ -253,3 +246,24 @@ def test_credits_follow_the_catalogue(
         video_id = reply.json()["videoId"]
         create = next(c for c in rules_sim.ledger()["creates"] if c["videoId"] == video_id)
         assert create["credits"] == credits, body
+
+
+def test_earlier_uploads_when_asked() -> None:
+    """With earlier_files, fileIDs from before the simulator started are taken as uploaded
+    (size unknown, so Sora's exact size is not checked); ids of its own range still are not."""
+    config = SimConfig(accounts=(SimAccount(id=MAIN, plan="paid"),), speed=1e6, earlier_files=True)
+    with running_simulator(config) as sim, client(sim) as http:
+        earlier = f"user:1234-minimax:{MAIN}-file:77"
+        reply = http.post("/videos/create", json={"model": "I2V-01", "fileID": earlier})
+        assert reply.status_code == 200, reply.text
+        sora = {
+            "model": "Sora-2",
+            "options": "720p-4sec",
+            "aspectRatio": "9:16",
+            "fileID": f"user:1234-minimax:{MAIN}-file:78",
+        }
+        assert http.post("/videos/create", json=sora).status_code == 200
+        never = {"model": "I2V-01", "fileID": f"user:1234-minimax:{MAIN}-file:4000000000099999"}
+        assert "not found" in http.post("/videos/create", json=never).json()["error"]
+        video = http.get(f"/videos/{reply.json()['videoId']}").json()
+        assert httpx.get(video["originFiles"][0]["url"]).headers["content-type"] == "image/png"
