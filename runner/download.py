@@ -68,12 +68,18 @@ async def _fetch_once(client: httpx.AsyncClient, url: str, temp: Path) -> tuple[
 
 
 async def download(client: httpx.AsyncClient, url: str, target: Path, timing: Timing) -> Output:
-    """Download `url` to `target` atomically; retry truncated or failed transfers."""
+    """Download `url` to `target` atomically; retry truncated or failed transfers. An OSError
+    means the output folder cannot be written (a full disk): it is raised as it is."""
     temp = target.with_name(f".{target.name}.part")
     last = "no attempt"
     for attempt in range(1, DOWNLOAD_TRIES + 1):
         try:
             size, digest = await _fetch_once(client, url, temp)
+        except OSError:
+            # The local disk refused the file (full, read-only): retrying cannot help.
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise
         except (httpx.HTTPError, DownloadFailed) as exc:
             last = str(exc) or type(exc).__name__
             with contextlib.suppress(FileNotFoundError):

@@ -110,6 +110,11 @@ async def fetch(ctx: RunContext, st: TakeState, video: Video) -> None:
     ctx.show(st, "downloading")
     try:
         out = await download(ctx.media, url, ctx.output / st.take.output_name, ctx.timing)
+    except OSError as exc:
+        # A full or read-only disk stops the run; the job id is kept, a rerun downloads it.
+        st.error = f"could not write {st.take.output_name}: {exc.strerror or exc}"
+        ctx.stop(f"cannot write to {ctx.output}: {exc.strerror or exc}")
+        return
     except DownloadFailed as exc:
         st.end("failed", f"{exc}; a rerun downloads it again")
         ctx.show(st, "failed", detail=st.error)

@@ -11,6 +11,7 @@ Room is left for issue 5: `superseded` and `orphaned` lists at the top level.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -145,28 +146,48 @@ def dumps(document: dict[str, Any]) -> str:
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` so that readers see the old or the new file, never a mix."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with temp.open("w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    temp.replace(path)
+    try:
+        with temp.open("w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        temp.replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
 
 
 class ManifestWriter:
     """Rewrites the manifest after changes, coalescing bursts of them."""
 
-    def __init__(self, path: Path, document: Callable[[], dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        document: Callable[[], dict[str, Any]],
+        on_error: Callable[[str], None] = lambda _m: None,
+    ) -> None:
         self.path = path
         self._document = document
         self._dirty = anyio.Event()
+        self.on_error = on_error
+        """Told, once per failure, when the manifest cannot be written (a full disk)."""
         self.writes = 0
+        self.failed: str | None = None
 
     def changed(self) -> None:
         self._dirty.set()
 
     def write(self) -> None:
-        write_atomic(self.path, dumps(self._document()))
+        """Write now; a failure keeps the previous manifest and is reported, not raised."""
+        try:
+            write_atomic(self.path, dumps(self._document()))
+        except OSError as exc:
+            self.failed = f"cannot write {self.path}: {exc.strerror or exc}"
+            self.on_error(self.failed)
+            return
         self.writes += 1
+        self.failed = None
 
     async def run(self) -> None:
         """Write after each burst of changes until cancelled."""

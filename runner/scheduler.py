@@ -180,6 +180,7 @@ async def execute(
                 force=settings.force,
                 claimed=claimed,
             )
+            writer.on_error = ctx.stop
             sink.emit(
                 RunStarted(
                     run_id=run_id,

@@ -90,8 +90,14 @@ def main(
 
 def prepare_output(folder: Path) -> None:
     """Create the output folder (and its state folder) or say why it cannot be."""
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"output folder {folder} is a file; choose another with --out")
+    for place in (folder, *folder.parents):
+        if place.exists():
+            if not place.is_dir():
+                where = "" if place == folder else f" (for the output folder {folder})"
+                raise UsageError(
+                    f"{place} is a file, not a folder{where}; choose another output with --out"
+                )
+            break
     try:
         (folder / ".reel").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
