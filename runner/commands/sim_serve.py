@@ -38,6 +38,7 @@ def main(
     try:
         asyncio.run(server.serve(sockets=[sock]))
     except KeyboardInterrupt:
+        print("reel sim: stopped", flush=True)
         return EXIT_INTERRUPTED
     finally:
         sock.close()

@@ -51,8 +51,9 @@ def test_serve_prints_url_and_token_then_stops_on_ctrl_c() -> None:
         assert reply.json()["videoId"].startswith("user:99-minimax:555-video:")
     finally:
         process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=20)
+        out, err = process.communicate(timeout=20)
     assert process.returncode == 130, err
+    assert out.rstrip().endswith("reel sim: stopped")
 
 
 @pytest.mark.parametrize(
