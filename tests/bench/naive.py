@@ -37,6 +37,8 @@ SLEEP_DOWNLOAD = 30.0
 @dataclass(frozen=True, slots=True)
 class NaiveResult:
     elapsed: float
+    submitted: float
+    """Seconds until the last create was sent (then the script only polls and downloads)."""
     requests: int
     created: int
     downloaded: int
@@ -158,9 +160,11 @@ class NaiveClient:
                     break
             if stopped:
                 break
+        submitted = time.perf_counter() - start
         done, moderated = self.download_all(video_ids)
         return NaiveResult(
             time.perf_counter() - start,
+            submitted,
             self.requests,
             len(video_ids),
             done,

@@ -17,7 +17,7 @@ from runner.validate import load_pipeline
 from tests.bench import workload
 from tests.bench.metrics import RunFigures, figures
 from tests.bench.naive import NaiveClient, NaiveResult
-from tests.bench.simproc import SimProcess, SimSpec
+from tests.bench.simproc import ROOT, SimProcess, SimSpec
 
 INSTANT_SPEED = 1_000_000.0
 """Renders of 90-360 s take 0.1-0.4 ms: the CPU figure measures Reel, not waiting."""
@@ -50,6 +50,7 @@ def run_reel(pipeline: Path, sim: SimProcess, scale: float, folder: Path) -> dic
             str(target),
         ],
         check=True,
+        cwd=ROOT,
     )
     figures_: dict[str, Any] = json.loads(target.read_text("utf-8"))
     return figures_

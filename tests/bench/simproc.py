@@ -13,17 +13,22 @@ import json
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import httpx
+
+Plan = Literal["free", "paid"]
+ROOT = Path(__file__).resolve().parents[2]
+"""The repository: child processes run `python -m tests.bench...` from there."""
 
 
 @dataclass(frozen=True, slots=True)
 class SimSpec:
     """What the simulator process is started with (JSON-friendly)."""
 
-    accounts: tuple[tuple[str, str, int, int | None], ...]
+    accounts: tuple[tuple[str, Plan, int, int | None], ...]
     """(id, plan, maxJobs, credits or None for plenty)."""
     speed: float
     faults: dict[str, Any] = field(default_factory=dict)
@@ -70,6 +75,7 @@ class SimProcess:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            cwd=ROOT,
         )
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
@@ -95,13 +101,14 @@ class SimProcess:
         proc = self._proc
         if proc is None:
             return
-        assert proc.stdin is not None
+        assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.close()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        proc.stdout.close()
 
 
 if __name__ == "__main__":

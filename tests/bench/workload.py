@@ -8,10 +8,12 @@ through a few prompts so that the simulator makes each video's media once (its c
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from PIL import Image
 
-Account = tuple[str, str, int, "int | None"]
+Account = tuple[str, Literal["free", "paid"], int, "int | None"]
+"""(id, plan, maxJobs, credits or None for plenty)."""
 
 ACCOUNTS: tuple[Account, ...] = (
     ("111111", "free", 2, None),
