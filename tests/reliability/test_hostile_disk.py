@@ -123,11 +123,6 @@ def completed_intact(output: Path, data: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner gap (issue 6 report): download._fetch_once lets OSError(ENOSPC) escape the "
-    "task group, then scheduler.execute's final manifest write raises it again: exit 3",
-)
 def test_a_full_disk_stops_the_run_clearly_and_loses_nothing(
     tmp_path: Path, sim: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,10 +21,6 @@ from PIL import Image
 from runner.sim import SimAccount, SimConfig, Simulator, running_simulator
 from tests.reliability.conftest import Outcome, assert_no_crash, invoke
 
-GAP_OUTPUT_FILE = (
-    "runner gap (issue 6 report): scheduler.execute() calls output.mkdir() unguarded, so an "
-    "output that is a file crashes with FileExistsError/NotADirectoryError, exit 3"
-)
 LINKED_SHOT = (
     "  - id: a\n    model: I2V-01\n    prompt: hi\n    frames: {first: frames/first.png}\n"
 )
@@ -156,14 +152,7 @@ def test_a_symlinked_frame_that_leads_nowhere_is_a_located_error(
     assert spent(sim) == []
 
 
-@pytest.mark.parametrize(
-    "how",
-    [
-        pytest.param("output", marks=pytest.mark.xfail(strict=True, reason=GAP_OUTPUT_FILE)),
-        "--out",
-        pytest.param("parent", marks=pytest.mark.xfail(strict=True, reason=GAP_OUTPUT_FILE)),
-    ],
-)
+@pytest.mark.parametrize("how", ["output", "--out", "parent"])
 def test_an_output_folder_that_is_a_file_stops_the_run_before_spending(
     tmp_path: Path, how: str, sim: Simulator
 ) -> None:
