@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 
+from runner.plan import make_plan
 from runner.sim import SimAccount, SimConfig, Simulator, running_simulator
 from tests.reliability.conftest import Outcome, assert_no_crash, invoke
 
@@ -172,3 +174,32 @@ def test_an_output_folder_that_is_a_file_stops_the_run_before_spending(
     assert "renders" in said and ("not a folder" in said or "is a file" in said), ran.stderr
     assert spent(sim) == []
     assert blocker.read_text(encoding="utf-8") == "not a folder\n"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runner gap (issue 6 report): submit.upload_frames hashes and reads the frame with no "
+    "OSError handling, so a frame gone since validation crashes the whole run (exit 3)",
+)
+def test_a_frame_removed_during_the_run_fails_its_shot_only(
+    tmp_path: Path, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user moves an image away while the run goes (after it was validated and planned):
+    that shot-take fails, saying which file is gone; the others are made; exit 1."""
+    project = tmp_path / "project"
+    frame = image(project / "frames" / "first.png")
+    path = pipeline(project, LINKED_SHOT + "  - id: b\n    prompt: no frame\n")
+
+    def plan_then_remove(*args: Any, **kwargs: Any) -> Any:
+        result = make_plan(*args, **kwargs)
+        frame.unlink()
+        return result
+
+    monkeypatch.setattr("runner.commands.run.make_plan", plan_then_remove)
+    ran = run(sim, path)
+
+    assert_no_crash(ran)
+    assert ran.code == 1, ran.text
+    assert "frames/first.png" in ran.text or str(frame) in ran.text, ran.text
+    assert (project / "out" / "b.mp4").is_file()
+    assert [c["body"]["prompt"] for c in sim.ledger()["creates"]] == ["no frame"]
