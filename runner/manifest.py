@@ -28,7 +28,7 @@ from runner.takestate import TakeState
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
-MIN_PAUSE = 0.1
+MIN_PAUSE = 0.5
 """Seconds between two manifest writes at least: a burst of changes makes one write."""
 
 
