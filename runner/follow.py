@@ -94,8 +94,7 @@ async def follow(ctx: RunContext, st: TakeState, account: str, *, holds_slot: bo
         await ctx.journal.set_state(job, st.status, st.error)
         ctx.show_end(st)
         return
-    await ctx.journal.set_state(job, "completed")
-    await fetch(ctx, st, video)
+    await fetch(ctx, st, video)  # the journal says completed once the file is in place
 
 
 async def fetch(ctx: RunContext, st: TakeState, video: Video) -> None:

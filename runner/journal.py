@@ -6,7 +6,9 @@ commit). The order of writes is the safety argument:
 
 1. `intend()` before a create is sent (shot-take key, fingerprint, account, time, prompt, model);
 2. `set_video_id()` as soon as the create answers, before anything else happens;
-3. `set_state()` / `set_output()` as the job progresses.
+3. `set_state()` when a job fails or is moderated, `set_output()` (state completed) once its
+   video is downloaded. A completed job without an output (state 'created' or 'completed')
+   is polled and downloaded again.
 
 So a job row without a video id is an intent whose fate is unknown (look the job up before
 sending again); a row with a video id is a job that exists (poll it, never create again).
@@ -221,11 +223,11 @@ class Journal:
     async def set_output(
         self, job: int, *, path: str, size: int, sha256: str, width: int | None, height: int | None
     ) -> None:
-        """Record the downloaded file; a job with an output is done."""
+        """Record the downloaded file: the job is completed (one write for both)."""
         await self._write(
-            "UPDATE jobs SET output_path = ?, output_bytes = ?, output_sha256 = ?, width = ?,"
-            " height = ? WHERE id = ?",
-            (path, size, sha256, width, height, job),
+            "UPDATE jobs SET state = 'completed', completed = ?, output_path = ?,"
+            " output_bytes = ?, output_sha256 = ?, width = ?, height = ? WHERE id = ?",
+            (time.time(), path, size, sha256, width, height, job),
         )
 
     def latest(self, key: str, fingerprint: str | None = None) -> JobRecord | None:
