@@ -6,7 +6,8 @@
   the naive client (useapi's batch script), each on a fresh simulator process sped up so that
   a render takes 0.24-1.44 s (speed 300: a 3-minute render takes 0.6 s);
 - cpu: Reel on 10,000 instant jobs (--quick: 2,000), its CPU time and peak memory;
-- soak: 200 shot-takes with every fault at once (speed 600: it judges correctness, not time);
+- soak: 200 shot-takes with every fault at once (speed 600: it judges correctness, not time),
+  then the naive client on the same soak for comparison;
 - validate: `tests.bench.validate_bench` on a 10,000-shot pipeline.
 
 The simulator always runs in a process of its own (`tests.bench.simproc`) and Reel in another
@@ -81,6 +82,8 @@ def measure(settings: Settings, work: Path, say: Any) -> dict[str, Any]:
     instant = runs.instant_reel(work / "instant", settings.instant)
     say(f"soak: {settings.soak_shots} shot-takes, every fault at once")
     soaked = soak.soak(work / "soak", settings.soak_shots, settings.soak_speed)
+    say(f"soak: the naive client on the same {settings.soak_shots} shot-takes and faults")
+    naive_soaked = soak.naive_soak(work / "naive-soak", settings.soak_shots, settings.soak_speed)
     say("validate: 10,000 shots")
     validate_s = validate_seconds()
     fig, child = reel.figures, reel.child
@@ -122,6 +125,10 @@ def measure(settings: Settings, work: Path, say: Any) -> dict[str, Any]:
         "soak_faults_met": soaked.met,
         "soak_peak_over_max": list(soaked.peak_over_max),
         "soak_elapsed_s": round(soaked.elapsed, 1),
+        "baseline_soak_created": naive_soaked.created,
+        "baseline_soak_downloaded": naive_soaked.downloaded,
+        "baseline_soak_duplicates": naive_soaked.duplicates,
+        "baseline_soak_stopped": naive_soaked.stopped,
     }
 
 

@@ -11,7 +11,10 @@ same factor as Reel's (1/speed):
 - 429, 502 and 504: sleep 20 s and resend (after a 502/504 the job may exist: it may pay
   twice); 412: drop the account and try again; 422 and others: log and move on; 596: stop;
 - once every prompt is sent, for each video id in order: `GET /videos/{id}` every 30 s until
-  `statusFinal`, then download `downloadURL ?? videoURL` (without the token).
+  `statusFinal`, then download `downloadURL ?? videoURL` (without the token);
+- errors it does not handle end it as they end the script: a dropped connection or an odd
+  reply while sending ends the run before any download (its `main()` catch), an error while
+  polling ends the download phase; a failed media download is logged and skipped.
 
 One charitable reading: the script takes `available[0]` without looking at its free slots,
 trusting useapi to list only accounts that have some. The simulator lists every account, so
@@ -32,6 +35,14 @@ from runner.plan import ShotTake
 
 SLEEP_429 = 20.0
 SLEEP_DOWNLOAD = 30.0
+
+
+class _Exit(Exception):
+    """Where the script calls process.exit(1)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,54 +125,77 @@ class NaiveClient:
             self.out_of_credits.append(account)
         return r.status_code, None
 
-    def download_all(self, video_ids: list[str]) -> tuple[int, int]:
+    def download_all(self, video_ids: list[str]) -> tuple[int, int, str | None]:
+        """The script's download(): poll each video in turn every 30 s, then fetch it. An
+        error while polling ends the whole phase (its outer catch); a failed media fetch is
+        logged and the next video goes on (its inner catch)."""
         done = moderated = 0
-        for video_id in video_ids:
-            while True:
-                r = self._get(f"/videos/{video_id}")
-                if r.status_code != 200:
-                    moderated += 1
-                    break
-                video = r.json()
-                if video.get("statusFinal"):
-                    url = video.get("downloadURL") or video.get("videoURL")
-                    if url:
-                        self.requests += 1
-                        media = self.media.get(url)
-                        if media.status_code == 200:
-                            name = video_id.replace(":", "_") + ".mp4"
-                            (self.out / name).write_bytes(media.content)
-                            done += 1
-                    break
-                time.sleep(SLEEP_DOWNLOAD * self.scale)
-        return done, moderated
+        try:
+            for video_id in video_ids:
+                while True:
+                    r = self._get(f"/videos/{video_id}")
+                    if r.status_code != 200:
+                        moderated += 1
+                        break
+                    video = r.json()
+                    if video.get("statusFinal"):
+                        url = video.get("downloadURL") or video.get("videoURL")
+                        if url:
+                            done += self._fetch(video_id, url)
+                        break
+                    time.sleep(SLEEP_DOWNLOAD * self.scale)
+        except (httpx.HTTPError, ValueError) as exc:
+            return done, moderated, f"error during download: {type(exc).__name__}"
+        return done, moderated, None
 
-    def run(self, takes: list[ShotTake]) -> NaiveResult:
-        start = time.perf_counter()
-        self.out.mkdir(parents=True, exist_ok=True)
+    def _fetch(self, video_id: str, url: str) -> int:
+        self.requests += 1
+        try:
+            media = self.media.get(url)
+        except httpx.HTTPError:
+            return 0
+        if media.status_code != 200:
+            return 0
+        (self.out / (video_id.replace(":", "_") + ".mp4")).write_bytes(media.content)
+        return 1
+
+    def submit_all(self, takes: list[ShotTake], video_ids: list[str]) -> None:
+        """The script's execute(): every prompt in turn. Raises _Exit where it exits."""
         accounts = self._get("/accounts").json()
         usable = [a for a in accounts.values() if a.get("supportVideo") and not a.get("error")]
-        video_ids: list[str] = []
-        stopped: str | None = None
         for take in takes:
             file, fields = prompt_fields(take)
-            while stopped is None:
+            while True:
                 code, video_id = self.submit(file, fields)
                 if code == 429:
                     time.sleep(SLEEP_429 * self.scale)
                 elif code == 412:
                     if len(self.out_of_credits) == len(usable):
-                        stopped = "all accounts out of credits"
+                        raise _Exit("all accounts out of credits")
                 elif code == 596:
-                    stopped = "account on hold"
+                    raise _Exit("an account is on hold")
                 else:
                     if video_id:
                         video_ids.append(video_id)
                     break
-            if stopped:
-                break
+
+    def run(self, takes: list[ShotTake]) -> NaiveResult:
+        """The script's main(): submit everything, then download everything. Where the script
+        exits or its outer catch ends it, nothing is downloaded (the user runs it again)."""
+        start = time.perf_counter()
+        self.out.mkdir(parents=True, exist_ok=True)
+        video_ids: list[str] = []
+        stopped: str | None = None
+        try:
+            self.submit_all(takes, video_ids)
+        except _Exit as exc:
+            stopped = exc.reason
+        except (httpx.HTTPError, KeyError, ValueError, TypeError) as exc:
+            stopped = f"error during execution: {type(exc).__name__}"
         submitted = time.perf_counter() - start
-        done, moderated = self.download_all(video_ids)
+        done = moderated = 0
+        if stopped is None:
+            done, moderated, stopped = self.download_all(video_ids)
         return NaiveResult(
             time.perf_counter() - start,
             submitted,

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runner.plan import sha256_file
+from runner.plan import make_plan, sha256_file
+from runner.validate import load_pipeline
 from tests.bench import workload
 from tests.bench.metrics import duplicates, prompt_of
+from tests.bench.naive import NaiveClient
 from tests.bench.runs import run_reel
 from tests.bench.simproc import SimProcess, SimSpec
 
@@ -122,4 +124,34 @@ def soak(folder: Path, shots: int = SHOTS, speed: float = SPEED, seed: int = 7) 
         elapsed=float(child["elapsed"]),
         outcome=str(child["outcome"]),
         **verdict,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NaiveSoak:
+    """useapi's script on the same soak: how far it got and what it paid twice."""
+
+    created: int
+    downloaded: int
+    duplicates: int
+    stopped: str | None
+
+
+def naive_soak(folder: Path, shots: int = SHOTS, speed: float = SPEED, seed: int = 7) -> NaiveSoak:
+    folder.mkdir(parents=True, exist_ok=True)
+    pipe, diagnostics = load_pipeline(workload.storyboard(folder, shots, ACCOUNTS))
+    assert pipe is not None, [d.render() for d in diagnostics[:5]]
+    with SimProcess(SimSpec(ACCOUNTS, speed, FAULTS, seed)) as sim:
+        client = NaiveClient(sim.base_url, sim.token, 1 / speed, folder / "naive-out")
+        try:
+            result = client.run(list(make_plan(pipe).takes))
+        finally:
+            client.close()
+        ledger = sim.ledger()
+    (folder / "ledger.json").write_text(json.dumps(ledger), encoding="utf-8")
+    return NaiveSoak(
+        created=len(ledger["creates"]),
+        downloaded=result.downloaded,
+        duplicates=duplicates(ledger),
+        stopped=result.stopped,
     )
