@@ -31,6 +31,9 @@ class RunFigures:
     videos: int
     detection_lag: float
     duplicates: int
+    renders_ratio: float
+    """(last render's end - first request) / lower bound: the makespan without the tail of
+    downloads after the last render (where a client that downloads one by one loses)."""
 
     @property
     def makespan_ratio(self) -> float:
@@ -114,13 +117,16 @@ def figures(ledger: Ledger, makespan: float) -> RunFigures:
     start, end = window(ledger)
     shares = utilisation(ledger, start, start + makespan if makespan else end)
     videos = sum(1 for j in ledger["jobs"] if j["status"] == 2)
+    ends = [j["finishedAt"] for j in ledger["jobs"] if j["finishedAt"] is not None]
+    bound = lower_bound(ledger)
     return RunFigures(
         makespan=makespan,
-        lower_bound=lower_bound(ledger),
+        lower_bound=bound,
         utilisation_min=min(shares.values()),
         utilisation_mean=statistics.fmean(shares.values()),
         requests=api_requests(ledger),
         videos=videos,
         detection_lag=detection_lag(ledger),
         duplicates=duplicates(ledger),
+        renders_ratio=(max(ends, default=start) - start) / bound if bound else float("nan"),
     )

@@ -61,6 +61,7 @@ def test_figures_of_a_ledger_worked_out_by_hand() -> None:
     assert metrics.duplicates(ledger) == 1
     fig = metrics.figures(ledger, makespan=5.0)
     assert fig.makespan_ratio == pytest.approx(5.0 / 4.0)
+    assert fig.renders_ratio == pytest.approx(5.0 / 4.0)  # the last render ends at 5 s
     assert fig.videos == 4
 
 
