@@ -3,7 +3,8 @@
 Generated files: random YAML structures and values, pipeline-shaped documents with random field
 values, random bytes, random YAML-ish text, deep nesting, huge strings and odd unicode. For each:
 no traceback, no bug report, exit 0 (valid) or 2 (invalid) — and when 2, at least one
-diagnostic located as FILE:LINE:COL inside the file.
+diagnostic located as FILE:LINE:COL inside the file (and, with `--format json`, a JSON list of
+located diagnostics).
 
 Hypothesis runs derandomized (the same examples every run), so CI never fails by chance; raise
 `max_examples` or drop `derandomize` locally to search further.
@@ -11,6 +12,7 @@ Hypothesis runs derandomized (the same examples every run), so CI never fails by
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,10 +130,21 @@ def judge(out: Outcome, path: Path, data: bytes) -> None:
             assert int(column) >= 1, where
 
 
+def judge_json(out: Outcome, path: Path) -> None:
+    """`reel validate --format json`: a JSON list of located diagnostics, whatever the input."""
+    assert_no_crash(out)
+    assert out.code in (0, 2), out.text
+    found = json.loads(out.stdout)
+    assert isinstance(found, list)
+    assert all(d["file"] == str(path) and d["line"] >= 1 and d["column"] >= 1 for d in found)
+    assert out.code == 0 or any(d["severity"] == "error" for d in found), found
+
+
 def check_both(folder: Path, data: bytes) -> None:
     path = folder / "hostile.yaml"
     path.write_bytes(data)
     judge(invoke("validate", str(path)), path, data)
+    judge_json(invoke("validate", "--format", "json", str(path)), path)
     judge(invoke("plan", str(path)), path, data)
 
 
