@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from runner.commands.run import RunOptions
 from runner.sim import Simulator
 from tests.run.conftest import run_pipeline, write_pipeline
@@ -72,3 +74,33 @@ def test_real_api_with_yes_runs_and_never_shows_the_token(sim: Simulator, tmp_pa
     written = "".join(p.read_text("utf-8", "replace") for p in (tmp_path / "out").glob("*.json"))
     for text in (done.stdout, done.stderr, written):
         assert sim.token not in text
+
+
+def test_on_a_terminal_the_estimate_is_shown_and_a_no_spends_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from runner.commands import run as run_command
+    from runner.errors import UsageError
+    from runner.plan import make_plan
+    from runner.validate import load_pipeline
+
+    pipe, _ = load_pipeline(write_pipeline(tmp_path, SIX))
+    assert pipe is not None
+    takes = list(make_plan(pipe).takes)
+    asked: list[str] = []
+
+    def answer(reply: bool) -> None:
+        def confirm(text: str, **_kw: object) -> bool:
+            asked.append(text)
+            return reply
+
+        monkeypatch.setattr(run_command.click, "confirm", confirm)
+
+    monkeypatch.setattr(run_command.sys.stdin, "isatty", lambda: True)
+    answer(False)
+    with pytest.raises(UsageError, match="nothing was spent"):
+        run_command.confirm_spend(takes, RunOptions(max_credits=100))
+    assert asked == ["Render 6 videos, estimated 150 credits (capped at 100) on useapi.net?"]
+    answer(True)
+    run_command.confirm_spend(takes, RunOptions())
+    assert len(asked) == 2
