@@ -92,7 +92,7 @@ async def find_accounts(
                 sink.emit(Notice(f"account {a.id} left out: {a.error or 'no video support'}"))
     try:
         available, executing = await patiently(client.available, timing)
-    except (api.Unauthorized, api.OnHold):
+    except api.Unauthorized:
         raise
     except api.ApiError as exc:
         sink.emit(
@@ -162,6 +162,13 @@ async def execute(
             slots = await find_accounts(client, settings.accounts, claimed, sink, settings.timing)
         except api.Unauthorized:
             raise RunStopped("the API token was rejected (401): check USEAPI_TOKEN") from None
+        except api.ApiError as exc:
+            raise RunStopped(f"could not list the accounts (GET /accounts): {exc}") from None
+        if not slots:
+            raise RunStopped(
+                "no account can render videos: GET /accounts lists none that supports video"
+                " without an error; add one on useapi.net or name accounts in the pipeline"
+            )
         placement = Placement(slots, lambda a: sink.emit(account_event(a)))
         async with media_client(media_transport) as media:
             ctx = RunContext(

@@ -199,3 +199,10 @@ def test_a_lookup_never_adopts_the_job_of_a_shot_with_other_options(tmp_path: Pa
     options_of = {c["videoId"]: c["body"]["options"] for c in run.ledger["creates"]}
     for shot in run.manifest["shots"]:
         assert options_of[shot["videoId"]] == shot["options"]
+
+
+def test_without_a_usable_account_the_run_stops_and_says_why(tmp_path: Path) -> None:
+    faults = FaultRates(hold_after=((None, 0),))  # every account on hold from the start
+    with running_simulator(sim_config(faults=faults)) as sim, pytest.raises(RunStopped) as caught:
+        run_pipeline(sim, write_pipeline(tmp_path, FIVE))
+    assert "no account can render videos" in str(caught.value)
