@@ -82,7 +82,7 @@ def main(
     prepare_output(pipe.output)
     with open_backend(pipe, base_url) as backend:
         if backend.real:
-            confirm_spend(takes, options)
+            confirm_spend(to_render(takes, pipe.output, backend.journal_id, options), options)
         with _sink(as_json) as sink:
             result = anyio.run(render, pipe, takes, options, backend, sink)
     return exit_code(result)
@@ -118,9 +118,33 @@ def select(takes: tuple[ShotTake, ...], options: RunOptions) -> list[ShotTake]:
     return [t for t in takes if t.shot.id in options.only]
 
 
+def to_render(
+    takes: list[ShotTake], output: Path, backend_id: str, options: RunOptions
+) -> list[ShotTake]:
+    """The shot-takes a run may pay for: not those an earlier run completed or whose job
+    exists (the estimate to confirm), as the journal in `output` tells."""
+    from runner.journal import Journal
+
+    journal = Journal(output / ".reel", backend_id)
+    try:
+        paid = {"completed", "created"} | (
+            set() if options.retry_failed else {"failed", "moderated"}
+        )
+        return [
+            t
+            for t in takes
+            if t.shot.id in options.force
+            or (r := journal.latest(t.key, t.fingerprint)) is None
+            or r.state not in paid
+            or (r.state == "created" and r.backend != backend_id)
+        ]
+    finally:
+        journal.close()
+
+
 def confirm_spend(takes: list[ShotTake], options: RunOptions) -> None:
     """Against the real API, ask before spending; without a terminal, demand --yes."""
-    if options.yes:
+    if options.yes or not takes:
         return
     estimate = sum(t.credits for t in takes)
     cap = f" (capped at {options.max_credits})" if options.max_credits is not None else ""

@@ -104,3 +104,11 @@ def test_on_a_terminal_the_estimate_is_shown_and_a_no_spends_nothing(
     answer(True)
     run_command.confirm_spend(takes, RunOptions())
     assert len(asked) == 2
+
+
+def test_a_rerun_asks_only_for_what_it_may_spend(sim: Simulator, tmp_path: Path) -> None:
+    path = write_pipeline(tmp_path, SIX)
+    run_pipeline(sim, path, RunOptions(only=("s0", "s1")))
+    done = _reel(["run", str(path), "--base-url", sim.base_url], _env(sim.token), tmp_path)
+    assert done.returncode == 2
+    assert "4 videos, estimated 100 credits" in done.stderr
