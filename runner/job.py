@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import anyio
+import anyio.to_thread
 
 from runner import api
 from runner.context import RunContext
@@ -43,33 +44,36 @@ async def run_take(ctx: RunContext, st: TakeState) -> None:
         ctx.changed()
 
 
-def _intact(record: JobRecord) -> Output | None:
+async def _intact(record: JobRecord) -> Output | None:
+    """The recorded output, if its file is still there with the recorded size and hash
+    (hashed in a worker thread: a rerun checks every video it reuses)."""
     if record.output_path is None or record.output_sha256 is None:
         return None
     path = Path(record.output_path)
     try:
-        if path.stat().st_size != record.output_bytes or sha256_file(path) != record.output_sha256:
+        if path.stat().st_size != record.output_bytes:
+            return None
+        if await anyio.to_thread.run_sync(sha256_file, path) != record.output_sha256:
             return None
     except OSError:
         return None
     return Output(path, record.output_bytes, record.output_sha256, record.width, record.height)
 
 
-def _start_afresh(ctx: RunContext, record: JobRecord) -> bool:
+def _start_afresh(ctx: RunContext, record: JobRecord, out: Output | None) -> bool:
     """Whether the journal's record leaves nothing to resume."""
     if record.state == "abandoned":
         return True
     if record.state in ("failed", "moderated"):
         return ctx.retry_failed
     # A job of another backend (an earlier embedded simulator) cannot be polled here.
-    return record.backend != ctx.journal.backend and not (
-        record.state == "completed" and _intact(record) is not None
-    )
+    return record.backend != ctx.journal.backend and out is None
 
 
 async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
     """Continue from the journal; False when the shot-take must be sent afresh."""
-    if _start_afresh(ctx, record):
+    out = await _intact(record) if record.state == "completed" else None
+    if _start_afresh(ctx, record, out):
         return False
     st.account, st.attempts, st.journal_id = record.account, record.attempts, record.id
     st.submitted, st.video_id, st.credits = record.submitted, record.video_id, record.credits
@@ -81,13 +85,11 @@ async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
         st.end(ended, f"{record.error or ended} (earlier run; --retry-failed renders it again)")
         ctx.show(st, ended, detail=st.error)
         return True
-    if record.state == "completed":
-        out = _intact(record)
-        if out is not None:
-            st.output, st.reused, st.completed = out, True, record.completed
-            st.end("completed")
-            ctx.show(st, "reused")
-            return True
+    if out is not None:
+        st.output, st.reused, st.completed = out, True, record.completed
+        st.end("completed")
+        ctx.show(st, "reused")
+        return True
     if record.video_id is None:
         ctx.show(st, "submitting", detail="looking up a job an earlier run may have created")
         found = await lookup_patiently(ctx, wanted(st, record.account, record.intended))
