@@ -41,6 +41,8 @@ class RunContext:
     estimate: int = 0
     retry_failed: bool = False
     force: frozenset[str] = frozenset()
+    only: frozenset[str] = frozenset()
+    """Shot ids to send (`--only`); empty: all."""
     hasher: FileHasher = field(default_factory=FileHasher)
     claimed: set[str] = field(default_factory=set)
     """Every video id that belongs to a shot-take (never adopted by a lookup)."""
@@ -50,6 +52,9 @@ class RunContext:
     _locks: dict[str, anyio.Lock] = field(default_factory=dict)
     _nudges: dict[str, set[anyio.Event]] = field(default_factory=dict)
     _upload_locks: dict[tuple[str, str], anyio.Lock] = field(default_factory=dict)
+
+    def selected(self, st: TakeState) -> bool:
+        return not self.only or st.take.shot.id in self.only
 
     def emit(self, event: Event) -> None:
         self.sink.emit(event)

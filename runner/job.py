@@ -33,6 +33,9 @@ from runner.takestate import TakeState
 async def run_take(ctx: RunContext, st: TakeState) -> None:
     """The task of one shot-take."""
     try:
+        if not ctx.selected(st):
+            await _report_only(ctx, st)
+            return
         if st.take.shot.id not in ctx.force:
             record = ctx.journal.latest(st.key, st.take.fingerprint)
             if record is not None and await _resume(ctx, st, record):
@@ -109,6 +112,25 @@ async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
     ctx.placement.occupy(record.account)
     await follow(ctx, st, record.account, holds_slot=True)
     return True
+
+
+async def _report_only(ctx: RunContext, st: TakeState) -> None:
+    """A shot-take `--only` leaves out: what the journal knows of it, without any request."""
+    record = ctx.journal.latest(st.key, st.take.fingerprint)
+    out = await _intact(record) if record is not None and record.state == "completed" else None
+    if record is not None and out is not None:
+        st.account, st.video_id, st.credits = record.account, record.video_id, record.credits
+        st.attempts, st.submitted, st.completed = (
+            record.attempts,
+            record.submitted,
+            record.completed,
+        )
+        st.output, st.reused = out, True
+        st.end("completed")
+        ctx.show(st, "reused")
+        return
+    st.end("skipped", "not selected (--only)")
+    ctx.show(st, "skipped", detail=st.error)
 
 
 async def _fresh(ctx: RunContext, st: TakeState) -> None:

@@ -54,6 +54,8 @@ class RunSettings:
     max_credits: int | None = None
     retry_failed: bool = False
     force: frozenset[str] = frozenset()
+    only: frozenset[str] = frozenset()
+    """Shot ids to send (`--only`); empty: all. The others are reported from the journal."""
     handle_sigint: bool = True
     note: str | None = None
     """A line the user must see first (the simulator says that nothing is spent)."""
@@ -113,6 +115,10 @@ async def find_accounts(
     return slots
 
 
+def _selected(settings: RunSettings, take: ShotTake) -> bool:
+    return not settings.only or take.shot.id in settings.only
+
+
 def _settle(states: Sequence[TakeState], reason: str | None) -> None:
     """After a stop: a shot-take never sent is skipped; one with a job stays running."""
     for st in states:
@@ -147,7 +153,7 @@ async def execute(
     settings.output.mkdir(parents=True, exist_ok=True)
     journal = Journal(settings.output / STATE_DIR, settings.backend_id or settings.base_url)
     journal.start_run(run_id, str(settings.pipeline))
-    states = [TakeState(t) for t in takes]
+    states = [TakeState(t, selected=_selected(settings, t)) for t in takes]
     info = RunInfo(
         settings.pipeline, settings.output, run_id, settings.backend, settings.base_url, started
     )
@@ -182,9 +188,10 @@ async def execute(
                 budget=Budget(settings.max_credits),
                 sink=sink,
                 changed=writer.changed,
-                estimate=sum(t.credits for t in takes),
+                estimate=sum(t.credits for t in takes if _selected(settings, t)),
                 retry_failed=settings.retry_failed,
                 force=settings.force,
+                only=settings.only,
                 claimed=claimed,
             )
             writer.on_error = ctx.stop
@@ -258,7 +265,8 @@ def _outcome(ctx: RunContext, states: Sequence[TakeState]) -> Outcome:
         return "interrupted"
     if ctx.stop_reason:
         return "stopped"
-    return "completed" if all(st.status == "completed" for st in states) else "incomplete"
+    done = all(st.status == "completed" for st in states if st.selected)
+    return "completed" if done else "incomplete"
 
 
 def _why_incomplete(ctx: RunContext) -> str | None:

@@ -29,6 +29,8 @@ class TakeState:
     """One shot-take's entry of the manifest."""
 
     take: ShotTake
+    selected: bool = True
+    """False for a shot-take `--only` leaves out: reported, never sent."""
     status: Status = "pending"
     account: str | None = None
     video_id: str | None = None

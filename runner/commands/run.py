@@ -78,13 +78,15 @@ def main(
         retry_failed=retry_failed,
         force=tuple(force),
     )
-    takes = select(make_plan(pipe).takes, options)
+    every = list(make_plan(pipe).takes)
+    chosen = select(tuple(every), options)
     prepare_output(pipe.output)
     with open_backend(pipe, base_url) as backend:
         if backend.real:
-            confirm_spend(to_render(takes, pipe.output, backend.journal_id, options), options)
+            confirm_spend(to_render(chosen, pipe.output, backend.journal_id, options), options)
         with _sink(as_json) as sink:
-            result = anyio.run(render, pipe, takes, options, backend, sink)
+            # Every shot-take goes in (the manifest stays whole); --only decides which are sent.
+            result = anyio.run(render, pipe, every, options, backend, sink)
     return exit_code(result)
 
 
@@ -179,7 +181,8 @@ async def render(
     handle_sigint: bool = True,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunResult:
-    """Run the shot-takes against a backend (the part tests call directly)."""
+    """Run the shot-takes against a backend (the part tests call directly). Of `takes`, those
+    `options.only` leaves out are only reported from the journal, never sent."""
     settings = RunSettings(
         pipeline=pipeline.path,
         output=pipeline.output,
@@ -191,6 +194,7 @@ async def render(
         max_credits=options.max_credits,
         retry_failed=options.retry_failed,
         force=frozenset(options.force),
+        only=frozenset(options.only),
         handle_sigint=handle_sigint,
         note=backend.note,
     )
@@ -214,10 +218,10 @@ def exit_code(result: RunResult) -> int:
         return EXIT_OK
     if result.reason:
         print(f"reel: {result.reason}", file=sys.stderr)
-    counts = result.counts
-    left = len(result.states) - counts["completed"]
+    chosen = [st for st in result.states if st.selected]
+    left = sum(1 for st in chosen if st.status != "completed")
     print(
-        f"reel: {left} of {len(result.states)} shot-takes did not complete; see manifest.json",
+        f"reel: {left} of {len(chosen)} shot-takes did not complete; see manifest.json",
         file=sys.stderr,
     )
     return EXIT_INCOMPLETE

@@ -153,7 +153,25 @@ def test_rerun_reuses_completed_outputs_without_api_calls(sim: Simulator, tmp_pa
     assert phases == {"reused"}
 
 
-def test_only_runs_the_named_shots(sim: Simulator, tmp_path: Path) -> None:
-    run = run_pipeline(sim, write_pipeline(tmp_path, MIXED), RunOptions(only=("gulls",)))
-    assert [s["key"] for s in run.manifest["shots"]] == ["gulls#1", "gulls#2", "gulls#3"]
+def test_only_runs_the_named_shots_and_keeps_the_manifest_whole(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(tmp_path, MIXED)
+    run = run_pipeline(sim, path, RunOptions(only=("gulls",)))
+    assert run.result.outcome == "completed"
     assert len(run.ledger["creates"]) == 3
+    statuses = {s["key"]: s["status"] for s in run.manifest["shots"]}
+    assert statuses == {
+        "opening#1": "skipped",
+        "closeup#1": "skipped",
+        "pan#1": "skipped",
+        "gulls#1": "completed",
+        "gulls#2": "completed",
+        "gulls#3": "completed",
+    }
+    assert run.shot("pan#1")["error"] == "not selected (--only)"
+
+    run_pipeline(sim, path)
+    again = run_pipeline(sim, path, RunOptions(only=("pan",)))
+    assert len(again.ledger["creates"]) == 6
+    assert all(s["status"] == "completed" for s in again.manifest["shots"])
