@@ -29,6 +29,8 @@ from pathlib import Path
 import anyio
 import anyio.to_thread
 
+from runner.errors import UsageError
+
 JOURNAL_NAME = "journal.sqlite"
 
 _SCHEMA = """
@@ -89,6 +91,10 @@ class JobRecord:
 _COLUMNS = ", ".join(JobRecord.__slots__)
 
 
+class JournalDamaged(UsageError):
+    """The journal file is not a readable SQLite database."""
+
+
 @dataclass(slots=True, eq=False)
 class _Write:
     sql: str
@@ -112,13 +118,21 @@ class Journal:
         embedded simulator) are not looked for there."""
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / JOURNAL_NAME
-        self._db = sqlite3.connect(
-            self.path, isolation_level=None, timeout=30, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
-        self._reader = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        try:
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30, check_same_thread=False
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            self._reader = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self._reader.execute("SELECT COUNT(*) FROM jobs").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise JournalDamaged(
+                f"{self.path} cannot be read ({exc}): nothing was sent. It records which jobs"
+                " exist; move it aside only if you accept that a rerun may pay again for jobs"
+                " it lists"
+            ) from None
         self._queue: list[_Write] = []
         self._leader = False
         self.commits = 0

@@ -31,6 +31,10 @@ Result = Literal["created", "replace", "done"]
 SHIELD_SECONDS = 90.0
 
 
+class FrameUnreadable(Exception):
+    """A local frame went missing or unreadable since the pipeline was validated."""
+
+
 def _content_type(path: str) -> str:
     return "image/png" if path.lower().endswith(".png") else "image/jpeg"
 
@@ -60,7 +64,12 @@ async def upload_frames(ctx: RunContext, st: TakeState, account: str) -> list[st
             ids.append(frame.file_id or "")
             st.frames.append(FrameState(role, None, None, frame.file_id))
             continue
-        sha = ctx.hasher(frame.path)
+        try:
+            sha = ctx.hasher(frame.path)
+        except OSError as exc:
+            raise FrameUnreadable(
+                f"cannot read frames.{role} {frame.source}: {exc.strerror}"
+            ) from None
         # The API refuses the same fileID as first and end frame: the end frame gets its own copy.
         cache_key = f"{sha}/end" if role == "last" and frame == st.take.shot.frames.first else sha
         # One upload per (account, image) even when several shot-takes want it at once.
@@ -70,7 +79,12 @@ async def upload_frames(ctx: RunContext, st: TakeState, account: str) -> list[st
                 if not shown:
                     ctx.show(st, "uploading")
                     shown = True
-                data = frame.path.read_bytes()
+                try:
+                    data = frame.path.read_bytes()
+                except OSError as exc:
+                    raise FrameUnreadable(
+                        f"cannot read frames.{role} {frame.source}: {exc.strerror}"
+                    ) from None
                 file_id = await _upload(ctx, account, data, _content_type(frame.path.name))
                 await ctx.journal.remember_upload(account, cache_key, file_id)
         ids.append(file_id)
@@ -111,13 +125,12 @@ async def adopt(ctx: RunContext, st: TakeState, job: int, video_id: str) -> None
     st.submitted = time.time()
 
 
-async def submit(  # noqa: PLR0911 - one return per row of the refusal table
+async def _prepare(
     ctx: RunContext, st: TakeState, account: str, max_jobs: int
-) -> Result:
-    """Upload the frames and create the job on `account`, following the refusal table."""
-    key, shot = st.key, st.take.shot
+) -> dict[str, Any] | Result:
+    """The create body, with the frames uploaded to `account`; or how the attempt ended."""
     try:
-        body = create_body(st, account, max_jobs, await upload_frames(ctx, st, account))
+        return create_body(st, account, max_jobs, await upload_frames(ctx, st, account))
     except api.Unauthorized:
         ctx.stop("the API token was rejected (401)")
         return "done"
@@ -127,6 +140,17 @@ async def submit(  # noqa: PLR0911 - one return per row of the refusal table
     except api.ApiError as exc:
         st.end("failed", f"upload failed: {exc}")
         return "done"
+    except FrameUnreadable as exc:
+        st.end("failed", str(exc))
+        return "done"
+
+
+async def submit(ctx: RunContext, st: TakeState, account: str, max_jobs: int) -> Result:
+    """Upload the frames and create the job on `account`, following the refusal table."""
+    key, shot = st.key, st.take.shot
+    body = await _prepare(ctx, st, account, max_jobs)
+    if not isinstance(body, dict):
+        return body
     transport_failures = lookups = 0
     while True:
         st.attempts += 1

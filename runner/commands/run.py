@@ -81,13 +81,34 @@ def main(
     every = list(make_plan(pipe).takes)
     chosen = select(tuple(every), options)
     prepare_output(pipe.output)
-    with open_backend(pipe, base_url) as backend:
+    with output_lock(pipe.output), open_backend(pipe, base_url) as backend:
         if backend.real:
             confirm_spend(to_render(chosen, pipe.output, backend.journal_id, options), options)
         with _sink(as_json) as sink:
             # Every shot-take goes in (the manifest stays whole); --only decides which are sent.
             result = anyio.run(render, pipe, every, options, backend, sink)
     return exit_code(result)
+
+
+@contextlib.contextmanager
+def output_lock(folder: Path) -> Iterator[None]:
+    """One run at a time per output folder: two would each create jobs for the same shots."""
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: no lock
+        yield
+        return
+    with (folder / ".reel" / "lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(
+                f"another reel run is using {folder}: nothing was sent; wait for it to end"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def prepare_output(folder: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import anyio
 import httpx
+import pytest
 
 from runner.api import ClientConfig, UseApi
 from runner.journal import Journal
@@ -156,3 +157,26 @@ def test_concurrent_writes_share_commits_and_each_reports_its_own_error(tmp_path
     assert journal.commits < 50 + 50
     assert len(journal.known_video_ids()) == 49
     journal.close()
+
+
+def test_a_damaged_journal_is_a_clear_error(tmp_path: Path) -> None:
+    from runner.journal import JournalDamaged
+
+    (tmp_path / "journal.sqlite").write_bytes(b"this is not a database\n" * 100)
+    with pytest.raises(JournalDamaged, match=r"journal\.sqlite cannot be read"):
+        Journal(tmp_path)
+
+
+def test_one_run_at_a_time_per_output_folder(tmp_path: Path) -> None:
+    from runner.commands.run import output_lock, prepare_output
+    from runner.errors import UsageError
+
+    prepare_output(tmp_path)
+    with (
+        output_lock(tmp_path),
+        pytest.raises(UsageError, match="another reel run is using"),
+        output_lock(tmp_path),
+    ):
+        pass
+    with output_lock(tmp_path):
+        pass  # released: the next run may go
