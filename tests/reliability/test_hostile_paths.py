@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -203,3 +204,24 @@ def test_a_frame_removed_during_the_run_fails_its_shot_only(
     assert "frames/first.png" in ran.text or str(frame) in ran.text, ran.text
     assert (project / "out" / "b.mp4").is_file()
     assert [c["body"]["prompt"] for c in sim.ledger()["creates"]] == ["no frame"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_frame_that_is_a_fifo_or_a_device_is_refused_without_reading_it(
+    tmp_path: Path, kind: str
+) -> None:
+    """Reading /dev/zero or a FIFO as an image would never end: it is refused by its type."""
+    project = tmp_path / "project"
+    (project / "frames").mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(project / "frames" / "first.png")
+        frame = "frames/first.png"
+    else:
+        frame = "/dev/zero"
+    path = pipeline(
+        project, f"  - id: a\n    model: I2V-01\n    prompt: hi\n    frames: {{first: {frame}}}\n"
+    )
+    for out in (invoke("validate", str(path)), invoke("plan", str(path))):
+        assert_no_crash(out)
+        assert out.code == 2, out.text
+        assert f"{path}:7:" in out.text and "not a regular file" in out.text, out.text
