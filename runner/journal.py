@@ -14,9 +14,14 @@ So a job row without a video id is an intent whose fate is unknown (look the job
 sending again); a row with a video id is a job that exists (poll it, never create again).
 
 Tables: `jobs` (one row per create intent; several per shot-take across runs and fingerprints,
-the newest row is the current one), `uploads` (fileID cache by account and sha256), `runs`.
-Issue 5's rerun logic (superseded outputs, orphans, --retry-failed, --force, `reel status`) reads
-`jobs` through `latest()` / `all_latest()`.
+the newest row is the current one; states 'intended', 'created', 'completed', 'failed',
+'moderated', 'abandoned' = an intent known not to have made a job), `uploads` (fileID cache by
+backend, account and sha256), `runs`. Rows carry the backend they were made on
+(`Journal.backend`): an embedded simulator's jobs vanish with it, a real account's do not.
+
+What a rerun does with each row is decided in `runner.job` (`_resume`). Issue 5's rerun logic
+(superseded outputs, orphans, `reel status`) reads `jobs` through `latest()` / `all_latest()`
+and may add states or columns here (`CREATE TABLE IF NOT EXISTS` + `ALTER TABLE` for old files).
 """
 
 from __future__ import annotations
