@@ -53,11 +53,6 @@ def start(sim: Simulator, pipeline: Path) -> subprocess.Popen[str]:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner gap (issue 6 report): nothing locks <output>/.reel, so a second run on the "
-    "same folder creates its own jobs (paid twice) and collides on the .part files",
-)
 def test_a_second_run_on_the_same_folder_refuses_and_spends_nothing(
     tmp_path: Path, sim: Simulator
 ) -> None:

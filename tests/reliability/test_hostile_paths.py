@@ -177,11 +177,6 @@ def test_an_output_folder_that_is_a_file_stops_the_run_before_spending(
     assert blocker.read_text(encoding="utf-8") == "not a folder\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner gap (issue 6 report): submit.upload_frames hashes and reads the frame with no "
-    "OSError handling, so a frame gone since validation crashes the whole run (exit 3)",
-)
 def test_a_frame_removed_during_the_run_fails_its_shot_only(
     tmp_path: Path, sim: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

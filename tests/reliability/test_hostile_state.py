@@ -63,11 +63,6 @@ def test_a_garbage_manifest_is_simply_rewritten(tmp_path: Path, sim: Simulator) 
     assert len(sim.ledger()["creates"]) == SHOTS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner gap (issue 6 report): journal.Journal.__init__ lets sqlite3.DatabaseError "
-    "('file is not a database') escape: exit 3 with a crash log",
-)
 def test_a_damaged_journal_stops_the_rerun_clearly_before_spending(
     tmp_path: Path, sim: Simulator
 ) -> None:
