@@ -175,3 +175,13 @@ def test_only_runs_the_named_shots_and_keeps_the_manifest_whole(
     again = run_pipeline(sim, path, RunOptions(only=("pan",)))
     assert len(again.ledger["creates"]) == 6
     assert all(s["status"] == "completed" for s in again.manifest["shots"])
+
+
+def test_force_renders_a_completed_shot_again(sim: Simulator, tmp_path: Path) -> None:
+    path = write_pipeline(tmp_path, MIXED)
+    first = run_pipeline(sim, path)
+    again = run_pipeline(sim, path, RunOptions(force=("opening",)))
+    assert len(again.ledger["creates"]) == len(first.ledger["creates"]) + 1
+    assert not again.shot("opening#1")["reused"]
+    assert again.shot("opening#1")["videoId"] != first.shot("opening#1")["videoId"]
+    assert all(s["reused"] for s in again.manifest["shots"] if s["id"] != "opening")
