@@ -28,6 +28,8 @@ TRANSIENT = (api.MaybeQueued, api.TransportFailed, api.ServerError, api.Busy)
 
 POLL_MIN = 10.0
 POLL_MAX = 30.0
+QUEUED_FACTOR = 2.0
+"""Queued jobs are polled this many times less often than the longest rendering interval."""
 BUSY_MIN = 10.0
 BUSY_MAX = 30.0
 BACKOFF_FIRST = 0.5
@@ -89,7 +91,9 @@ class Progress:
         if t.poll_interval is not None:
             return t.poll_interval
         if video.queued:
-            return t.poll_max
+            # Its turn comes when a job on its account ends, and the scheduler wakes it then;
+            # this only catches turns that other clients' jobs free.
+            return QUEUED_FACTOR * t.poll_max
         percent = video.percent
         if percent is None:  # no progress to go by: back off from the shortest interval
             self.blind = min(t.poll_max, self.blind * 1.5 if self.blind else t.poll_min)

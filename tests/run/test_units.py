@@ -72,7 +72,7 @@ def test_parking_the_last_account_answers_every_waiter_with_none() -> None:
 def test_polling_waits_long_for_queued_jobs_and_lands_just_after_the_estimated_finish() -> None:
     timing = Timing(scale=1.0)
     progress = Progress(timing)
-    assert progress.next_delay(_video(11), now=0.0) == 30.0
+    assert progress.next_delay(_video(11), now=0.0) == 60.0
     assert progress.next_delay(_video(1, 10), now=10.0) == 10.0
     delay = progress.next_delay(_video(1, 20), now=20.0)  # 1 % a second: 80 s to go, capped
     assert delay == 30.0
