@@ -49,7 +49,8 @@ async def poll(ctx: RunContext, st: TakeState, account: str, first_delay: float)
         except api.Unauthorized:
             ctx.stop("the API token was rejected (401)")
             await anyio.sleep_forever()
-        except (api.MaybeQueued, api.TransportFailed, api.ServerError, api.Busy) as exc:
+        except (api.MaybeQueued, api.TransportFailed, api.ServerError, api.Busy, api.OnHold) as exc:
+            # Passing faults (an account on hold may still finish what it holds): ask again.
             failures += 1
             if failures >= POLL_FAILURES:
                 st.end("failed", f"lost contact with the job ({exc}); a rerun resumes it")

@@ -24,7 +24,7 @@ from runner.context import RunContext
 from runner.download import Output
 from runner.follow import fetch, follow, poll
 from runner.journal import JobRecord
-from runner.lookup import lookup_patiently, wanted
+from runner.lookup import LookupFailed, lookup_patiently, wanted
 from runner.plan import sha256_file
 from runner.submit import adopt, submit
 from runner.takestate import TakeState
@@ -94,13 +94,32 @@ async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
         ctx.show(st, "reused")
         return True
     if record.video_id is None:
-        ctx.show(st, "submitting", detail="looking up a job an earlier run may have created")
+        return await _find_lost_job(ctx, st, record)
+    await _follow_existing(ctx, st, record)
+    return True
+
+
+async def _find_lost_job(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
+    """An intent without a job id (killed between sending and hearing back): look first.
+    False when no job was made (send afresh)."""
+    ctx.show(st, "submitting", detail="looking up a job an earlier run may have created")
+    try:
         found = await lookup_patiently(ctx, wanted(st, record.account, record.intended))
-        if found is None:
-            await ctx.journal.set_state(record.id, "abandoned", "not found on rerun")
-            st.video_id = None
-            return False
-        await adopt(ctx, st, record.id, found)
+    except LookupFailed as failed:
+        st.end("failed", str(failed))
+        ctx.show_end(st)
+        return True
+    if found is None:
+        await ctx.journal.set_state(record.id, "abandoned", "not found on rerun")
+        st.video_id = None
+        return False
+    await adopt(ctx, st, record.id, found)
+    await _follow_existing(ctx, st, record)
+    return True
+
+
+async def _follow_existing(ctx: RunContext, st: TakeState, record: JobRecord) -> None:
+    """A job that exists: poll it (and download it), never create it again."""
     assert st.video_id is not None
     ctx.claimed.add(st.video_id)
     st.status = "running"
@@ -108,10 +127,9 @@ async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
         video = await poll(ctx, st, record.account, 0.0)
         if video is not None:
             await fetch(ctx, st, video)
-        return True
+        return
     ctx.placement.occupy(record.account)
     await follow(ctx, st, record.account, holds_slot=True)
-    return True
 
 
 async def _report_only(ctx: RunContext, st: TakeState) -> None:

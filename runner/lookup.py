@@ -77,8 +77,14 @@ async def lookup(ctx: RunContext, want: Wanted) -> str | None:
     return None
 
 
+class LookupFailed(Exception):
+    """The API refused the lookup (not a passing fault): whether the job exists is unknown."""
+
+
 async def lookup_patiently(ctx: RunContext, want: Wanted) -> str | None:
-    """`lookup`, asked again while the API cannot answer: never resend on a failed lookup."""
+    """`lookup`, asked again while the API cannot answer: never resend on a failed lookup.
+    Raises LookupFailed when the API refuses it (an account on hold, …): the intent then stays
+    unresolved in the journal, for a rerun to look again."""
     failures = 0
     while True:
         try:
@@ -87,3 +93,10 @@ async def lookup_patiently(ctx: RunContext, want: Wanted) -> str | None:
         except (api.MaybeQueued, api.TransportFailed, api.ServerError, api.Busy):
             failures += 1
             await anyio.sleep(ctx.timing.backoff(min(failures, 6)))
+        except api.Unauthorized:
+            raise
+        except api.ApiError as exc:
+            raise LookupFailed(
+                f"could not look up whether a job was made on {want.account} ({exc});"
+                " a rerun looks again before sending"
+            ) from None

@@ -23,7 +23,7 @@ import anyio
 
 from runner import api
 from runner.context import RunContext
-from runner.lookup import lookup_patiently, wanted
+from runner.lookup import LookupFailed, lookup_patiently, wanted
 from runner.retry import LOOKUP_TRIES, TRANSPORT_TRIES
 from runner.takestate import FrameState, TakeState
 
@@ -184,14 +184,10 @@ async def submit(ctx: RunContext, st: TakeState, account: str, max_jobs: int) ->
                 return "done"
             await anyio.sleep(ctx.timing.backoff(transport_failures))
         except (api.MaybeQueued, api.ServerError, TimeoutError) as exc:
-            # The request went out: the job may exist. Look before sending again.
-            await anyio.sleep(ctx.timing.busy_wait())
-            found = await lookup_patiently(ctx, wanted(st, account, since, body))
-            if found is not None:
-                await adopt(ctx, st, job, found)
-                return "created"
-            await ctx.journal.set_state(job, "abandoned", f"not found after: {exc}")
             lookups += 1
+            found = await _look_after_lost_reply(ctx, st, account, job, since, body, exc)
+            if found is not None:
+                return found
             if lookups >= LOOKUP_TRIES:
                 st.end("failed", f"the API kept failing: {exc}")
                 return "done"
@@ -203,6 +199,30 @@ async def submit(ctx: RunContext, st: TakeState, account: str, max_jobs: int) ->
             return result
         else:
             return "created"
+
+
+async def _look_after_lost_reply(
+    ctx: RunContext,
+    st: TakeState,
+    account: str,
+    job: int,
+    since: float,
+    body: dict[str, Any],
+    exc: Exception,
+) -> Result | None:
+    """The request went out but its answer was lost: the job may exist. Look for it before
+    sending again; None means it is not there (send again)."""
+    await anyio.sleep(ctx.timing.busy_wait())
+    try:
+        found = await lookup_patiently(ctx, wanted(st, account, since, body))
+    except LookupFailed as failed:
+        st.end("failed", str(failed))  # the intent stays open in the journal
+        return "done"
+    if found is not None:
+        await adopt(ctx, st, job, found)
+        return "created"
+    await ctx.journal.set_state(job, "abandoned", f"not found after: {exc}")
+    return None
 
 
 def _park_reason(exc: api.ApiError) -> str:

@@ -180,3 +180,37 @@ def test_one_run_at_a_time_per_output_folder(tmp_path: Path) -> None:
         pass
     with output_lock(tmp_path):
         pass  # released: the next run may go
+
+
+class LostReplyThenRefusedLookup(httpx.AsyncBaseTransport):
+    """Creates answer 502 (not forwarded) and listing the account's videos answers 596."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/videos/create"):
+            return httpx.Response(502, json={"error": "too busy", "code": 502})
+        if request.url.path.endswith("/videos/"):
+            return httpx.Response(596, json={"error": "Unusual account activities", "code": 596})
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_refused_lookup_fails_the_shot_and_leaves_the_intent_for_a_rerun(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(tmp_path, ONE)
+    first = run_pipeline(sim, path, transport=LostReplyThenRefusedLookup())
+    shot = first.shot("a#1")
+    assert shot["status"] == "failed" and "could not look up" in shot["error"]
+    journal = Journal(first.output / ".reel", sim.base_url)
+    record = journal.latest("a#1")
+    assert record is not None and record.state == "intended"
+    journal.close()
+
+    second = run_pipeline(sim, path)
+    assert second.result.outcome == "completed"
+    assert len(second.ledger["creates"]) == 1
