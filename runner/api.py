@@ -153,6 +153,8 @@ class UseApi:
                 response = await self._client.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise _transport(exc) from None
+        except httpx.RequestError as exc:  # a reply that could not be decoded, redirect loops
+            raise MaybeQueued(None, f"{type(exc).__name__}: {exc}") from None
         if response.status_code >= 400:
             raise _refusal(response)
         try:

@@ -23,7 +23,7 @@ from runner import api
 from runner.context import RunContext
 from runner.download import Output
 from runner.follow import fetch, follow, poll
-from runner.journal import JobRecord
+from runner.journal import JobRecord, JournalWriteFailed
 from runner.lookup import LookupFailed, lookup_patiently, wanted
 from runner.plan import sha256_file
 from runner.submit import adopt, submit
@@ -43,6 +43,10 @@ async def run_take(ctx: RunContext, st: TakeState) -> None:
         await _fresh(ctx, st)
     except api.Unauthorized:
         ctx.stop("the API token was rejected (401)")
+    except JournalWriteFailed as exc:
+        # Without the journal nothing more may be sent safely: stop, keep what is known.
+        st.error = str(exc)
+        ctx.stop(str(exc))
     finally:
         ctx.changed()
 

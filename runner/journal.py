@@ -100,6 +100,10 @@ class JournalDamaged(UsageError):
     """The journal file is not a readable SQLite database."""
 
 
+class JournalWriteFailed(Exception):
+    """The journal could not record something (a full disk, a read-only folder)."""
+
+
 @dataclass(slots=True, eq=False)
 class _Write:
     sql: str
@@ -181,6 +185,8 @@ class Journal:
                             w.done.set()
             finally:
                 self._leader = False
+        if isinstance(item.error, sqlite3.OperationalError):
+            raise JournalWriteFailed(f"cannot write {self.path}: {item.error}") from item.error
         if item.error is not None:
             raise item.error
         return item.rowid

@@ -118,11 +118,11 @@ def create_body(st: TakeState, account: str, max_jobs: int, file_ids: list[str])
 
 
 async def adopt(ctx: RunContext, st: TakeState, job: int, video_id: str) -> None:
+    """The job exists: it is this shot-take's, in memory (and so in the manifest) and, before
+    anything else happens, in the journal."""
     ctx.claimed.add(video_id)
+    st.video_id, st.credits, st.submitted = video_id, st.take.credits, time.time()
     await ctx.journal.set_video_id(job, video_id, st.take.credits)
-    st.video_id = video_id
-    st.credits = st.take.credits
-    st.submitted = time.time()
 
 
 async def _prepare(

@@ -214,3 +214,23 @@ def test_a_refused_lookup_fails_the_shot_and_leaves_the_intent_for_a_rerun(
     second = run_pipeline(sim, path)
     assert second.result.outcome == "completed"
     assert len(second.ledger["creates"]) == 1
+
+
+def test_a_journal_that_cannot_be_written_stops_the_run_keeping_the_job_id(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_commit = Journal._commit
+
+    def full_disk(self: Journal, batch: list) -> None:  # type: ignore[type-arg]
+        if any("SET video_id" in w.sql for w in batch):
+            for w in batch:
+                w.error = sqlite3.OperationalError("database or disk is full")
+            return
+        real_commit(self, batch)
+
+    monkeypatch.setattr(Journal, "_commit", full_disk)
+    run = run_pipeline(sim, write_pipeline(tmp_path, ONE))
+    assert run.result.outcome == "stopped"
+    assert "database or disk is full" in (run.result.reason or "")
+    shot = run.shot("a#1")
+    assert shot["status"] == "running" and shot["videoId"] == run.ledger["creates"][0]["videoId"]
