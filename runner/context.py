@@ -20,6 +20,7 @@ from runner.journal import Journal
 from runner.placement import AccountSlots, Placement
 from runner.plan import FileHasher
 from runner.retry import Timing
+from runner.supersede import History
 from runner.takestate import Budget, TakeState
 
 
@@ -46,6 +47,11 @@ class RunContext:
     hasher: FileHasher = field(default_factory=FileHasher)
     claimed: set[str] = field(default_factory=set)
     """Every video id that belongs to a shot-take (never adopted by a lookup)."""
+    held: dict[str, str] = field(default_factory=dict)
+    """Slots counted at the start for jobs an earlier run made or may have made (shot-take key
+    → account), so that fresh work never overfills an account before they are resumed."""
+    history: History | None = None
+    """Where replaced outputs go (`runner.supersede`)."""
     stop_reason: str | None = None
     interrupted: bool = False
     scope: anyio.CancelScope | None = None
@@ -113,6 +119,17 @@ class RunContext:
         """A job on `account` ended: its queued jobs have probably started; poll them now."""
         for event in self._nudges.pop(account, set()):
             event.set()
+
+    def take_hold(self, key: str, account: str) -> None:
+        """A resumed job now holds its slot: the one counted at the start, else a new one."""
+        if self.held.pop(key, None) is None:
+            self.placement.occupy(account)
+
+    def release_hold(self, key: str) -> None:
+        """The shot-take will not follow an earlier job: free the slot counted for it."""
+        account = self.held.pop(key, None)
+        if account is not None:
+            self.placement.release(account)
 
     def stop(self, reason: str) -> None:
         """End the run for every task (401, Ctrl-C): nothing more is sent."""

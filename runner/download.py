@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,9 +69,17 @@ async def _fetch_once(client: httpx.AsyncClient, url: str, temp: Path) -> tuple[
     return size, h.hexdigest()
 
 
-async def download(client: httpx.AsyncClient, url: str, target: Path, timing: Timing) -> Output:
+async def download(
+    client: httpx.AsyncClient,
+    url: str,
+    target: Path,
+    timing: Timing,
+    make_room: Callable[[str], Awaitable[None]] | None = None,
+) -> Output:
     """Download `url` to `target` atomically; retry truncated or failed transfers. An OSError
-    means the output folder cannot be written (a full disk): it is raised as it is."""
+    means the output folder cannot be written (a full disk): it is raised as it is.
+    `make_room(sha256)` runs just before the complete file takes `target`'s place (it sets an
+    earlier file there aside)."""
     temp = target.with_name(f".{target.name}.part")
     last = "no attempt"
     for attempt in range(1, DOWNLOAD_TRIES + 1):
@@ -88,6 +97,8 @@ async def download(client: httpx.AsyncClient, url: str, target: Path, timing: Ti
             await anyio.sleep(timing.backoff(attempt))
             continue
         width, height = video_size(temp)
+        if make_room is not None:
+            await make_room(digest)
         temp.replace(target)
         return Output(path=target, size=size, sha256=digest, width=width, height=height)
     raise DownloadFailed(f"download failed {DOWNLOAD_TRIES} times: {last}")

@@ -7,8 +7,11 @@ and queued jobs on the same account are woken to poll at once: their turn has pr
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import anyio
+import anyio.to_thread
 
 from runner import api
 from runner.context import RunContext
@@ -98,6 +101,24 @@ async def follow(ctx: RunContext, st: TakeState, account: str, *, holds_slot: bo
     await fetch(ctx, st, video)  # the journal says completed once the file is in place
 
 
+def make_room(
+    ctx: RunContext, st: TakeState, target: Path
+) -> Callable[[str], Awaitable[None]] | None:
+    """What sets an earlier file at `target` aside before the new video takes its place."""
+    history = ctx.history
+    if history is None:
+        return None
+    forced = st.take.shot.id in ctx.force
+
+    async def move(sha: str) -> None:
+        await anyio.to_thread.run_sync(
+            lambda: history.set_aside(st.take, target, sha, ctx.journal, forced)
+        )
+        ctx.changed()
+
+    return move
+
+
 async def fetch(ctx: RunContext, st: TakeState, video: Video) -> None:
     """Download the video of a completed job into the output folder."""
     job = st.journal_id
@@ -109,7 +130,8 @@ async def fetch(ctx: RunContext, st: TakeState, video: Video) -> None:
         return
     ctx.show(st, "downloading")
     try:
-        out = await download(ctx.media, url, ctx.output / st.take.output_name, ctx.timing)
+        target = ctx.output / st.take.output_name
+        out = await download(ctx.media, url, target, ctx.timing, make_room(ctx, st, target))
     except OSError as exc:
         # A full or read-only disk stops the run; the job id is kept, a rerun downloads it.
         st.error = f"could not write {st.take.output_name}: {exc.strerror or exc}"

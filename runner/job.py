@@ -26,6 +26,7 @@ from runner.follow import fetch, follow, poll
 from runner.journal import JobRecord, JournalWriteFailed
 from runner.lookup import LookupFailed, lookup_patiently, wanted
 from runner.plan import sha256_file
+from runner.records import Video
 from runner.submit import adopt, submit
 from runner.takestate import TakeState
 
@@ -40,6 +41,7 @@ async def run_take(ctx: RunContext, st: TakeState) -> None:
             record = ctx.journal.latest(st.key, st.take.fingerprint)
             if record is not None and await _resume(ctx, st, record):
                 return
+        ctx.release_hold(st.key)
         await _fresh(ctx, st)
     except api.Unauthorized:
         ctx.stop("the API token was rejected (401)")
@@ -48,6 +50,7 @@ async def run_take(ctx: RunContext, st: TakeState) -> None:
         st.error = str(exc)
         ctx.stop(str(exc))
     finally:
+        ctx.release_hold(st.key)
         ctx.changed()
 
 
@@ -69,7 +72,7 @@ async def _intact(record: JobRecord) -> Output | None:
 
 def _start_afresh(ctx: RunContext, record: JobRecord, out: Output | None) -> bool:
     """Whether the journal's record leaves nothing to resume."""
-    if record.state == "abandoned":
+    if record.state in ("abandoned", "expired"):
         return True
     if record.state in ("failed", "moderated"):
         return ctx.retry_failed
@@ -99,8 +102,7 @@ async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
         return True
     if record.video_id is None:
         return await _find_lost_job(ctx, st, record)
-    await _follow_existing(ctx, st, record)
-    return True
+    return await _follow_existing(ctx, st, record)
 
 
 async def _find_lost_job(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
@@ -118,22 +120,38 @@ async def _find_lost_job(ctx: RunContext, st: TakeState, record: JobRecord) -> b
         st.video_id = None
         return False
     await adopt(ctx, st, record.id, found)
-    await _follow_existing(ctx, st, record)
-    return True
+    return await _follow_existing(ctx, st, record)
 
 
-async def _follow_existing(ctx: RunContext, st: TakeState, record: JobRecord) -> None:
-    """A job that exists: poll it (and download it), never create it again."""
+async def _follow_existing(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
+    """A job that exists: poll it (and download it), never create it again. False when its
+    finished video is no longer on the API (expired): then it renders anew."""
     assert st.video_id is not None
     ctx.claimed.add(st.video_id)
     st.status = "running"
     if record.state == "completed":  # rendered, but the file is missing or damaged
         video = await poll(ctx, st, record.account, 0.0)
-        if video is not None:
+        if video is not None and video.completed:
             await fetch(ctx, st, video)
-        return
-    ctx.placement.occupy(record.account)
+        if st.output is not None or ctx.stopping or not _gone(st, video):
+            return True
+        # The API no longer has it (404, or its media is gone): a new job is the only way.
+        await ctx.journal.set_state(record.id, "expired", st.error)
+        st.video_id, st.credits, st.attempts, st.error, st.status = None, 0, 0, None, "pending"
+        return False
+    ctx.take_hold(st.key, record.account)
     await follow(ctx, st, record.account, holds_slot=True)
+    return True
+
+
+def _gone(st: TakeState, video: Video | None) -> bool:
+    """Whether a finished job's video is no longer to be had (not a passing failure): the API
+    answered 404, lists it without a finished video, or its media URL answers 403/404/410."""
+    if video is None:
+        return st.status == "moderated"  # poll() reads a 404 so
+    if not video.completed or video.media_url is None:
+        return True
+    return any(f"HTTP {code}" in (st.error or "") for code in (403, 404, 410))
 
 
 async def _report_only(ctx: RunContext, st: TakeState) -> None:

@@ -6,7 +6,7 @@ run's state changes; `ManifestWriter` coalesces bursts of changes into one write
 proportion to how long a write takes, so that a 10,000-shot run does not spend its time
 serialising. The journal, not the manifest, is the crash-safe record: the manifest is a view.
 
-Room is left for issue 5: `superseded` and `orphaned` lists at the top level.
+The top-level `superseded` and `orphaned` lists come from `runner.supersede`.
 """
 
 from __future__ import annotations
@@ -97,8 +97,14 @@ def entry(st: TakeState, output_dir: Path) -> dict[str, Any]:
     }
 
 
-def build(info: RunInfo, states: list[TakeState], ended: float | None) -> dict[str, Any]:
-    """The whole manifest document."""
+def build(
+    info: RunInfo,
+    states: list[TakeState],
+    ended: float | None,
+    superseded: list[dict[str, Any]] | None = None,
+    orphaned: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The whole manifest document (`superseded` and `orphaned`: see `runner.supersede`)."""
     est_model: Counter[str] = Counter()
     spent_model: Counter[str] = Counter()
     spent_account: Counter[str] = Counter()
@@ -125,8 +131,8 @@ def build(info: RunInfo, states: list[TakeState], ended: float | None) -> dict[s
             "spentByModel": {k: v for k, v in spent_model.items() if v},
             "spentByAccount": dict(spent_account),
         },
-        "superseded": [],
-        "orphaned": [],
+        "superseded": superseded or [],
+        "orphaned": orphaned or [],
     }
 
 

@@ -22,7 +22,7 @@ from typing import Literal
 import anyio
 import httpx
 
-from runner import api
+from runner import api, rerun
 from runner.context import RunContext, account_event
 from runner.download import media_client
 from runner.errors import RunStopped
@@ -34,6 +34,7 @@ from runner.pipeline import Account as PipelineAccount
 from runner.placement import AccountSlots, Placement
 from runner.plan import ShotTake
 from runner.retry import Timing, patiently
+from runner.supersede import History
 from runner.takestate import Budget, TakeState
 
 STATE_DIR = ".reel"
@@ -115,6 +116,23 @@ async def find_accounts(
     return slots
 
 
+async def _accounts(
+    client: api.UseApi, settings: RunSettings, claimed: set[str], sink: Sink
+) -> list[AccountSlots]:
+    try:
+        slots = await find_accounts(client, settings.accounts, claimed, sink, settings.timing)
+    except api.Unauthorized:
+        raise RunStopped("the API token was rejected (401): check USEAPI_TOKEN") from None
+    except api.ApiError as exc:
+        raise RunStopped(f"could not list the accounts (GET /accounts): {exc}") from None
+    if not slots:
+        raise RunStopped(
+            "no account can render videos: GET /accounts lists none that supports video"
+            " without an error; add one on useapi.net or name accounts in the pipeline"
+        )
+    return slots
+
+
 def _selected(settings: RunSettings, take: ShotTake) -> bool:
     return not settings.only or take.shot.id in settings.only
 
@@ -158,24 +176,35 @@ async def execute(
         settings.pipeline, settings.output, run_id, settings.backend, settings.base_url, started
     )
     ended: list[float] = []
+    history = History(settings.output)
+    history.find_orphans(journal, (t.key for t in takes))
     writer = ManifestWriter(
-        settings.output / MANIFEST_NAME, lambda: build(info, states, ended[0] if ended else None)
+        settings.output / MANIFEST_NAME,
+        lambda: build(
+            info,
+            states,
+            ended[0] if ended else None,
+            history.superseded(),
+            history.orphaned(),
+        ),
     )
     claimed = journal.known_video_ids()
     ctx: RunContext | None = None
     try:
-        try:
-            slots = await find_accounts(client, settings.accounts, claimed, sink, settings.timing)
-        except api.Unauthorized:
-            raise RunStopped("the API token was rejected (401): check USEAPI_TOKEN") from None
-        except api.ApiError as exc:
-            raise RunStopped(f"could not list the accounts (GET /accounts): {exc}") from None
-        if not slots:
-            raise RunStopped(
-                "no account can render videos: GET /accounts lists none that supports video"
-                " without an error; add one on useapi.net or name accounts in the pipeline"
-            )
+        # Nothing to create (all reused, resumed by id or kept failed): no account is asked for.
+        held = rerun.held_jobs(
+            journal,
+            [t for t in takes if _selected(settings, t)],
+            retry_failed=settings.retry_failed,
+            force=settings.force,
+        )
+        if held.needs_accounts:
+            slots = await _accounts(client, settings, claimed, sink)
+        else:
+            slots = [AccountSlots(a.id, a.max_jobs) for a in settings.accounts]
         placement = Placement(slots, lambda a: sink.emit(account_event(a)))
+        for account in held.slots.values():
+            placement.occupy(account)
         async with media_client(media_transport) as media:
             ctx = RunContext(
                 run_id=run_id,
@@ -193,6 +222,8 @@ async def execute(
                 force=settings.force,
                 only=settings.only,
                 claimed=claimed,
+                held=dict(held.slots),
+                history=history,
             )
             writer.on_error = ctx.stop
             sink.emit(
