@@ -104,10 +104,18 @@ def met(ledger: dict[str, Any]) -> dict[str, int]:
     return dict(sorted(found.items()))
 
 
-def soak(folder: Path, shots: int = SHOTS, speed: float = SPEED, seed: int = 7) -> SoakResult:
+def soak(
+    folder: Path,
+    shots: int = SHOTS,
+    speed: float = SPEED,
+    seed: int = 7,
+    accounts: tuple[workload.Account, ...] = ACCOUNTS,
+    faults: dict[str, Any] | None = None,
+) -> SoakResult:
     folder.mkdir(parents=True, exist_ok=True)
-    pipeline = workload.storyboard(folder, shots, ACCOUNTS)
-    with SimProcess(SimSpec(ACCOUNTS, speed, FAULTS, seed)) as sim:
+    pipeline = workload.storyboard(folder, shots, accounts)
+    spec = SimSpec(accounts, speed, FAULTS if faults is None else faults, seed)
+    with SimProcess(spec) as sim:
         child = run_reel(pipeline, sim, 1 / speed, folder)
         ledger = sim.ledger()
     (folder / "ledger.json").write_text(json.dumps(ledger), encoding="utf-8")
