@@ -1,16 +1,21 @@
 """What `reel plan` shows: one row per shot-take and the credits, as values (no printing).
 
-Kept apart from the printing so that other commands (and resume, later) can build on it.
+Kept apart from the printing so that other commands can build on it. With the decisions of
+`runner.rerun`, each row also says what the next run does with it (reuse, resume, render, keep)
+and why, and the plan says what the rerun will spend.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from runner.pipeline import Frames
-from runner.plan import Plan
+from runner.plan import Plan, ShotTake
+from runner.rerun import Decision, rerun_credits
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,29 +77,47 @@ def _frames_json(frames: Frames) -> dict[str, Any]:
     }
 
 
-def to_json(plan: Plan, output: Path | None = None) -> dict[str, Any]:
-    """The plan as JSON-ready values (`reel plan --json`)."""
+def rerun_json(decisions: Sequence[Decision]) -> dict[str, Any]:
+    """What the next run does, in sum: counts by action and the credits it will spend."""
+    counts = Counter(d.action for d in decisions)
+    return {
+        **{action: counts.get(action, 0) for action in ("reuse", "resume", "render", "keep")},
+        "credits": rerun_credits(decisions),
+    }
+
+
+def to_json(
+    plan: Plan, output: Path | None = None, decisions: Sequence[Decision] | None = None
+) -> dict[str, Any]:
+    """The plan as JSON-ready values (`reel plan --json`); with `decisions`, what the next run
+    does with each shot-take (`action`, `reason`, `rerunCredits`) and `rerun` in sum."""
     pipeline = plan.pipeline
+    takes = [_take_json(r, t) for r, t in zip(rows(plan), plan.takes, strict=True)]
+    if decisions is not None:
+        for entry, d in zip(takes, decisions, strict=True):
+            entry.update(action=d.action, reason=d.reason, rerunCredits=d.credits)
     return {
         "pipeline": str(pipeline.path),
         "name": pipeline.name,
         "output": str(output or pipeline.output),
-        "takes": [
-            {
-                "key": r.key,
-                "id": r.shot,
-                "take": r.take,
-                "model": r.model,
-                "options": r.options,
-                "aspectRatio": r.aspect_ratio,
-                "frames": _frames_json(t.shot.frames),
-                "credits": r.credits,
-                "account": r.account,
-                "output": r.output,
-                "fingerprint": r.fingerprint,
-            }
-            for r, t in zip(rows(plan), plan.takes, strict=True)
-        ],
+        "takes": takes,
         "creditsByModel": plan.credits_by_model(),
         "totalCredits": plan.total_credits,
+        **({} if decisions is None else {"rerun": rerun_json(decisions)}),
+    }
+
+
+def _take_json(r: PlanRow, t: ShotTake) -> dict[str, Any]:
+    return {
+        "key": r.key,
+        "id": r.shot,
+        "take": r.take,
+        "model": r.model,
+        "options": r.options,
+        "aspectRatio": r.aspect_ratio,
+        "frames": _frames_json(t.shot.frames),
+        "credits": r.credits,
+        "account": r.account,
+        "output": r.output,
+        "fingerprint": r.fingerprint,
     }

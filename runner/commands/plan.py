@@ -19,11 +19,14 @@ def main(
 ) -> int:
     """Print the plan of a valid pipeline; exit 2 with its diagnostics when it is invalid.
 
-    `retry_failed` and `force` only matter once a run has results to resume from.
+    Each shot-take also says what the next `reel run` (with the same --out, --retry-failed and
+    --force) does with it, as the output folder's journal tells: reuse, resume, render or keep
+    (a failed shot), and why; the total is what that run will spend. No request is sent.
     """
-    del retry_failed, force
     from runner.diagnostics import has_errors
+    from runner.errors import UsageError
     from runner.plan import make_plan
+    from runner.rerun import decide_all, next_backend
     from runner.validate import load_pipeline
 
     pipeline, diagnostics = load_pipeline(Path(file), file)
@@ -34,12 +37,23 @@ def main(
         return EXIT_USAGE
     plan = make_plan(pipeline)
     output = Path(out).absolute() if out else pipeline.output
+    known = {t.shot.id for t in plan.takes}
+    unknown = sorted(set(force) - known)
+    if unknown:
+        raise UsageError(
+            f"--force: no shot with id {', '.join(unknown)} in the pipeline "
+            f"(ids: {', '.join(sorted(known))})"
+        )
+    decisions = decide_all(
+        output, plan.takes, retry_failed=retry_failed, force=force, backend=next_backend()
+    )
     if as_json:
         from runner.plan_view import to_json
 
-        print(json.dumps(to_json(plan, output), indent=2, ensure_ascii=False))
+        print(json.dumps(to_json(plan, output, decisions), indent=2, ensure_ascii=False))
     else:
         from runner.commands.tables import print_plan
 
-        print_plan(plan, file, output)
+        earlier = (output / ".reel" / "journal.sqlite").exists()
+        print_plan(plan, file, output, decisions if earlier or force else None)
     return EXIT_OK

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -10,6 +12,7 @@ from rich.table import Table
 
 from runner.catalogue import Catalogue
 from runner.plan import Plan
+from runner.rerun import Decision
 
 
 def _console() -> Console:
@@ -30,8 +33,11 @@ RICH_ROWS = 500
 table before drawing it, which takes seconds for a 10,000-shot plan."""
 
 
-def print_plan(plan: Plan, file: str, output: Path) -> None:
-    """The plan as a table, then the credits per model and the total."""
+def print_plan(
+    plan: Plan, file: str, output: Path, decisions: Sequence[Decision] | None = None
+) -> None:
+    """The plan as a table, then the credits per model and the total; with `decisions` (an
+    earlier run's results), what the next run does with each shot-take and what it spends."""
     from runner.plan_view import rows
 
     console = _console()
@@ -39,11 +45,14 @@ def print_plan(plan: Plan, file: str, output: Path) -> None:
     pinned = any(r.account for r in listed)
     header = ["shot", "take", "model", "options", "aspect", "frames"]
     header += ["account"] if pinned else []
+    header += ["next run", "why"] if decisions is not None else []
     body = []
-    for r in listed:
+    for n, r in enumerate(listed):
         take = f"{r.take}/{r.takes}" if r.takes > 1 else "1"
         cells = [r.shot, take, r.model, r.options or "-", r.aspect_ratio or "-", r.frames]
         cells += [r.account or "any"] if pinned else []
+        if decisions is not None:
+            cells += [decisions[n].action, decisions[n].reason]
         body.append([*cells, str(r.credits)])
     title = f"{file} → {_short(output)}"
     if len(body) <= RICH_ROWS:
@@ -63,6 +72,20 @@ def print_plan(plan: Plan, file: str, output: Path) -> None:
         f"total: {plan.total_credits} credits for {len(plan.takes)} videos ({shots} shots)",
         soft_wrap=True,
     )
+    if decisions is not None:
+        console.print(rerun_line(decisions), soft_wrap=True)
+
+
+def rerun_line(decisions: Sequence[Decision]) -> str:
+    """`next run: 2 to render (50 credits), 3 reused, 1 resumed, 1 failed kept`."""
+    counts = Counter(d.action for d in decisions)
+    spend = sum(d.credits for d in decisions)
+    parts = [f"{counts['render']} to render ({spend} credits)"]
+    parts += [f"{counts['reuse']} reused"] if counts["reuse"] else []
+    parts += [f"{counts['resume']} resumed (no new job)"] if counts["resume"] else []
+    if counts["keep"]:
+        parts.append(f"{counts['keep']} failed kept (--retry-failed renders them)")
+    return "next run: " + ", ".join(parts)
 
 
 def _print_columns(title: str, header: list[str], body: list[list[str]]) -> None:
