@@ -29,6 +29,8 @@ from runner.takestate import FrameState, TakeState
 
 Result = Literal["created", "replace", "done"]
 SHIELD_SECONDS = 90.0
+LOOKS_BEFORE_RESEND = 2
+"""Lookups (a busy wait apart) that must all miss before a maybe-queued create is resent."""
 
 
 class FrameUnreadable(Exception):
@@ -211,16 +213,18 @@ async def _look_after_lost_reply(
     exc: Exception,
 ) -> Result | None:
     """The request went out but its answer was lost: the job may exist. Look for it before
-    sending again; None means it is not there (send again)."""
-    await anyio.sleep(ctx.timing.busy_wait())
-    try:
-        found = await lookup_patiently(ctx, wanted(st, account, since, body))
-    except LookupFailed as failed:
-        st.end("failed", str(failed))  # the intent stays open in the journal
-        return "done"
-    if found is not None:
-        await adopt(ctx, st, job, found)
-        return "created"
+    sending again; None means it is not there (send again). A request that timed out may still
+    be on its way to being processed, so the account is looked at twice, a wait apart."""
+    for _look in range(LOOKS_BEFORE_RESEND):
+        await anyio.sleep(ctx.timing.busy_wait())
+        try:
+            found = await lookup_patiently(ctx, wanted(st, account, since, body))
+        except LookupFailed as failed:
+            st.end("failed", str(failed))  # the intent stays open in the journal
+            return "done"
+        if found is not None:
+            await adopt(ctx, st, job, found)
+            return "created"
     await ctx.journal.set_state(job, "abandoned", f"not found after: {exc}")
     return None
 
