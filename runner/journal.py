@@ -15,13 +15,14 @@ sending again); a row with a video id is a job that exists (poll it, never creat
 
 Tables: `jobs` (one row per create intent; several per shot-take across runs and fingerprints,
 the newest row is the current one; states 'intended', 'created', 'completed', 'failed',
-'moderated', 'abandoned' = an intent known not to have made a job), `uploads` (fileID cache by
+'moderated', 'abandoned' = an intent known not to have made a job, 'expired' = a completed job
+whose video the API no longer has: a rerun renders it again), `uploads` (fileID cache by
 backend, account and sha256), `runs`. Rows carry the backend they were made on
 (`Journal.backend`): an embedded simulator's jobs vanish with it, a real account's do not.
 
-What a rerun does with each row is decided in `runner.job` (`_resume`). Issue 5's rerun logic
-(superseded outputs, orphans, `reel status`) reads `jobs` through `latest()` / `all_latest()`
-and may add states or columns here (`CREATE TABLE IF NOT EXISTS` + `ALTER TABLE` for old files).
+What a rerun does with each row is decided in `runner.job` (`_resume`) and told, without any
+request, by `runner.rerun` (`reel plan`) and `runner.status` (`reel status`); outputs set aside
+and orphans are kept by `runner.supersede` in files of their own beside this one.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ CREATE TABLE IF NOT EXISTS uploads (
 
 # Job states. 'intended': the create may or may not have been sent; 'created': a video id is
 # known; the final ones say how the job ended; 'abandoned': an intent looked up and not found.
-FINAL_STATES = frozenset({"completed", "failed", "moderated", "abandoned"})
+FINAL_STATES = frozenset({"completed", "failed", "moderated", "abandoned", "expired"})
 
 
 @dataclass(frozen=True, slots=True)
