@@ -148,6 +148,7 @@ class History:
             seen: dict[str, str] = json.loads(path.read_text("utf-8"))
         except (OSError, ValueError):
             seen = {}
+        before = dict(seen)
         now = iso(time.time())
         orphans: list[dict[str, Any]] = []
         for key, record in sorted(journal.all_latest().items()):
@@ -169,7 +170,7 @@ class History:
                 }
             )
         kept = {o["key"]: o["orphanedAt"] for o in orphans}
-        if kept != {k: v for k, v in seen.items() if k in kept} or set(seen) != set(kept):
+        if kept != before:
             with contextlib.suppress(OSError):
                 write_atomic(path, json.dumps(kept, indent=1) + "\n")
         self._orphaned = orphans

@@ -209,6 +209,8 @@ def test_a_removed_shot_keeps_its_output_and_is_listed_as_orphaned(
     assert orphan["key"] == "b#1" and orphan["path"] == "b.mp4"
     assert orphan["sha256"] == first.shot("b#1")["output"]["sha256"]
     assert (second.output / "b.mp4").exists()
+    noted = json.loads((second.output / ".reel" / "orphaned.json").read_text("utf-8"))
+    assert noted == {"b#1": orphan["orphanedAt"]}
     third = run_pipeline(sim, path)
     assert third.manifest["orphaned"][0]["orphanedAt"] == orphan["orphanedAt"]
 
