@@ -15,7 +15,7 @@ from typing import Any
 
 from runner.pipeline import Frames
 from runner.plan import Plan, ShotTake
-from runner.rerun import Decision, rerun_credits
+from runner.rerun import Decision, lookup_credits, rerun_credits
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,7 @@ def rerun_json(decisions: Sequence[Decision]) -> dict[str, Any]:
     return {
         **{action: counts.get(action, 0) for action in ("reuse", "resume", "render", "keep")},
         "credits": rerun_credits(decisions),
+        "ifLookupsFindNothing": lookup_credits(decisions),
     }
 
 

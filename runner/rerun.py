@@ -49,7 +49,8 @@ class Decision:
 
     @property
     def credits(self) -> int:
-        """What the rerun spends on it (a lookup that finds nothing renders too: not counted)."""
+        """What the rerun spends on it (an intent whose job a lookup does not find renders
+        too: see `lookup_credits`)."""
         return self.take.credits if self.action == "render" else 0
 
     @property
@@ -157,8 +158,17 @@ def decide_all(
 
 
 def rerun_credits(decisions: Sequence[Decision]) -> int:
-    """What the rerun will spend (at most; a lookup that finds its job costs nothing)."""
+    """What the rerun will spend on the shot-takes it renders (see `lookup_credits`)."""
     return sum(d.credits for d in decisions)
+
+
+def lookup_credits(decisions: Sequence[Decision]) -> int:
+    """What it may spend besides: intents whose job a lookup may not find (then they render)."""
+    return sum(
+        d.take.credits
+        for d in decisions
+        if d.action == "resume" and d.record is not None and d.record.video_id is None
+    )
 
 
 def next_backend() -> str | None:

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from runner.catalogue import Catalogue
 from runner.plan import Plan
-from runner.rerun import Decision
+from runner.rerun import Decision, lookup_credits
 
 
 def _console() -> Console:
@@ -85,6 +85,9 @@ def rerun_line(decisions: Sequence[Decision]) -> str:
     parts += [f"{counts['resume']} resumed (no new job)"] if counts["resume"] else []
     if counts["keep"]:
         parts.append(f"{counts['keep']} failed kept (--retry-failed renders them)")
+    unsure = lookup_credits(decisions)
+    if unsure:
+        parts.append(f"up to {unsure} credits more for sends whose job is not found")
     return "next run: " + ", ".join(parts)
 
 

@@ -61,7 +61,14 @@ def test_plan_says_what_a_rerun_reuses_renders_and_keeps(
     assert actions["a#1"] == ("reuse", "completed, unchanged")
     assert actions["b#1"][0] == "keep" and "--retry-failed" in actions["b#1"][1]
     assert actions["c#1"] == ("render", "changed")
-    assert document["rerun"] == {"reuse": 1, "resume": 0, "render": 1, "keep": 1, "credits": 25}
+    assert document["rerun"] == {
+        "reuse": 1,
+        "resume": 0,
+        "render": 1,
+        "keep": 1,
+        "credits": 25,
+        "ifLookupsFindNothing": 0,
+    }
 
     retry = _actions(_plan(capsys, path, retry_failed=True))
     assert retry["b#1"] == ("render", "failed → retry (--retry-failed)")
@@ -90,6 +97,7 @@ def test_plan_and_status_see_jobs_to_resume_without_paying_again(
     assert actions["b#1"][0] == "resume" and "look the job up" in actions["b#1"][1]
     assert actions["c#1"] == ("render", "new")
     assert document["rerun"]["credits"] == 25
+    assert document["rerun"]["ifLookupsFindNothing"] == 25, "b renders if its job is not found"
 
     assert status_cmd.main(str(path), as_json=True) == 0
     status = json.loads(capsys.readouterr().out)
