@@ -87,7 +87,26 @@ def main(
         with _sink(as_json) as sink:
             # Every shot-take goes in (the manifest stays whole); --only decides which are sent.
             result = anyio.run(render, pipe, every, options, backend, sink)
+    write_review_page(pipe.output, quiet=as_json)
     return exit_code(result)
+
+
+def write_review_page(folder: Path, *, quiet: bool) -> None:
+    """Write report.html beside the manifest; a page that cannot be written costs no video."""
+    from runner.report import write_report
+
+    if not (folder / "manifest.json").is_file():
+        return
+    try:
+        page = write_report(folder)
+    except (OSError, UsageError) as exc:
+        print(
+            f"reel: the review page could not be written ({exc}); `reel report {folder}` retries",
+            file=sys.stderr,
+        )
+        return
+    if not quiet:
+        print(f"review page: {page}", file=sys.stderr)
 
 
 @contextlib.contextmanager

@@ -31,6 +31,15 @@ def test_embedded_simulator_renders_and_says_nothing_is_spent(tmp_path: Path) ->
     assert (tmp_path / "out" / "a.mp4").stat().st_size > 0
 
 
+def test_every_run_writes_its_review_page_beside_the_manifest(tmp_path: Path) -> None:
+    code, _out, err = _run(str(write_pipeline(tmp_path, TWO)))
+    assert code == 0
+    page = tmp_path / "out" / "report.html"
+    assert f"review page: {page}" in err
+    html = page.read_text("utf-8")
+    assert 'src="./a.mp4"' in html and 'src="./b.mp4"' in html
+
+
 def test_json_streams_one_event_per_line(tmp_path: Path) -> None:
     code, out, _err = _run(str(write_pipeline(tmp_path, TWO)), "--json")
     assert code == 0
