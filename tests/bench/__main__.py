@@ -84,6 +84,14 @@ def measure(settings: Settings, work: Path, say: Any) -> dict[str, Any]:
     soaked = soak.soak(work / "soak", settings.soak_shots, settings.soak_speed)
     say(f"soak: the naive client on the same {settings.soak_shots} shot-takes and faults")
     naive_soaked = soak.naive_soak(work / "naive-soak", settings.soak_shots, settings.soak_speed)
+    say("soak: the naive client with only the faults it survives (429, 502/504 on creates)")
+    naive_survived = soak.naive_soak(
+        work / "naive-soak-creates",
+        settings.soak_shots,
+        settings.soak_speed,
+        faults=soak.CREATE_FAULTS,
+        accounts=soak.PLENTY_ACCOUNTS,
+    )
     say("validate: 10,000 shots")
     validate_s = validate_seconds()
     fig, child = reel.figures, reel.child
@@ -131,6 +139,10 @@ def measure(settings: Settings, work: Path, say: Any) -> dict[str, Any]:
         "baseline_soak_downloaded": naive_soaked.downloaded,
         "baseline_soak_duplicates": naive_soaked.duplicates,
         "baseline_soak_stopped": naive_soaked.stopped,
+        "baseline_create_faults_duplicates": naive_survived.duplicates,
+        "baseline_create_faults_credits_twice": naive_survived.credits_twice,
+        "baseline_create_faults_downloaded": naive_survived.downloaded,
+        "baseline_create_faults_stopped": naive_survived.stopped,
     }
 
 

@@ -106,7 +106,15 @@ class NaiveClient:
 
     def submit(self, file: Path | None, fields: dict[str, Any]) -> tuple[int, str | None]:
         """One pass of the script's submitPrompt: (status it returns, videoId)."""
-        rows = self._get("/scheduler/available").json()["available"]
+        reply = self._get("/scheduler/available")
+        data = reply.json()
+        if not isinstance(data, dict) or "available" not in data:
+            # The script reads `availableJSON.available.filter(...)`: a TypeError in Node.
+            raise _Exit(
+                f"error during execution: GET /scheduler/available answered HTTP "
+                f"{reply.status_code} (the script's `available.filter` throws)"
+            )
+        rows = data["available"]
         free = [
             a for a in rows if a["account"] not in self.out_of_credits and a.get("available", 0) > 0
         ]
@@ -191,7 +199,7 @@ class NaiveClient:
         except _Exit as exc:
             stopped = exc.reason
         except (httpx.HTTPError, KeyError, ValueError, TypeError) as exc:
-            stopped = f"error during execution: {type(exc).__name__}"
+            stopped = f"error during execution: {type(exc).__name__}: {exc}"
         submitted = time.perf_counter() - start
         done = moderated = 0
         if stopped is None:

@@ -143,13 +143,33 @@ class NaiveSoak:
     downloaded: int
     duplicates: int
     stopped: str | None
+    credits_twice: int
+    """Credits of the jobs beyond the first of each shot-take (paid for nothing)."""
 
 
-def naive_soak(folder: Path, shots: int = SHOTS, speed: float = SPEED, seed: int = 7) -> NaiveSoak:
+CREATE_FAULTS: dict[str, Any] = {
+    "spurious_429": 0.20,
+    "busy_queued_502": 0.05,
+    "busy_queued_504": 0.05,
+}
+"""Only the faults the naive client survives (it ends at the first error it does not handle):
+429s and 502/504s on creates, half of the soak's 502/504s being queued anyway."""
+PLENTY_ACCOUNTS = tuple((a, plan, n, None) for a, plan, n, _c in ACCOUNTS)
+
+
+def naive_soak(
+    folder: Path,
+    shots: int = SHOTS,
+    speed: float = SPEED,
+    seed: int = 7,
+    faults: dict[str, Any] | None = None,
+    accounts: tuple[workload.Account, ...] = ACCOUNTS,
+) -> NaiveSoak:
     folder.mkdir(parents=True, exist_ok=True)
-    pipe, diagnostics = load_pipeline(workload.storyboard(folder, shots, ACCOUNTS))
+    pipe, diagnostics = load_pipeline(workload.storyboard(folder, shots, accounts))
     assert pipe is not None, [d.render() for d in diagnostics[:5]]
-    with SimProcess(SimSpec(ACCOUNTS, speed, FAULTS, seed)) as sim:
+    spec = SimSpec(accounts, speed, FAULTS if faults is None else faults, seed)
+    with SimProcess(spec) as sim:
         client = NaiveClient(sim.base_url, sim.token, 1 / speed, folder / "naive-out")
         try:
             result = client.run(list(make_plan(pipe).takes))
@@ -162,4 +182,17 @@ def naive_soak(folder: Path, shots: int = SHOTS, speed: float = SPEED, seed: int
         downloaded=result.downloaded,
         duplicates=duplicates(ledger),
         stopped=result.stopped,
+        credits_twice=credits_twice(ledger),
     )
+
+
+def credits_twice(ledger: dict[str, Any]) -> int:
+    """Credits spent on creates beyond the first of each prompt (shot-take)."""
+    seen: set[str] = set()
+    extra = 0
+    for create in ledger["creates"]:
+        prompt = prompt_of(create)
+        if prompt in seen:
+            extra += int(create["credits"])
+        seen.add(prompt)
+    return extra
