@@ -22,6 +22,8 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 FPS = 8
 LONG_SIDE, SHORT_SIDE = 320, 180
 _CACHE_SIZE = 64
+VARIANTS = 4
+"""Renders of one look differ, as real takes of a shot do, in one of this many ways."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,8 @@ class Look:
     seconds: int
     watermark: bool
     last_sha256: str | None = None
+    variant: int = 0
+    """Which of the `VARIANTS` renders of this look (the job's sequence number modulo them)."""
 
 
 def frame_size(aspect: str) -> tuple[int, int]:
@@ -80,8 +84,9 @@ def encode_mp4(look: Look, first: bytes | None, last: bytes | None = None) -> by
         for index in range(total):
             progress = index / max(1, total - 1)
             picture = Image.blend(base, end, progress) if end is not None else base.copy()
-            x = int((width - 16) * progress)
-            ImageDraw.Draw(picture).ellipse((x, height - 34, x + 16, height - 18), fill="white")
+            x = int((width - 16) * (1 - progress if look.variant % 2 else progress))
+            y = height - 34 - 22 * (look.variant // 2)
+            ImageDraw.Draw(picture).ellipse((x, y, x + 16, y + 16), fill="white")
             frame = av.VideoFrame.from_image(picture)  # type: ignore[no-untyped-call]
             frame.pts = index
             for packet in stream.encode(frame):

@@ -72,6 +72,13 @@ def test_same_video_downloads_the_same_bytes(http: httpx.Client) -> None:
     assert httpx.get(video["downloadURL"]).content == httpx.get(video["downloadURL"]).content
 
 
+def test_two_takes_of_one_shot_are_different_videos(http: httpx.Client) -> None:
+    bodies = [create(http, account=PAID, prompt="one shot, two takes").json() for _ in range(2)]
+    videos = [httpx.get(wait_final(http, b["videoId"])["downloadURL"]).content for b in bodies]
+    assert videos[0] != videos[1]
+    assert all(_probe(v)[0] == "h264" for v in videos)
+
+
 def test_media_of_unfinished_or_unknown_jobs_is_404(
     slow_http: httpx.Client, slow_sim: object
 ) -> None:
