@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from runner import catalogue
 from runner.report_assets import VideoInfo
 from runner.report_format import between, esc, href, size, span, when
 from runner.report_model import FrameRef, PastOutput, ShotCard
@@ -92,6 +93,14 @@ def _media(card: CardView) -> str:
     )
 
 
+def _fixed_format(model: str) -> str:
+    """What a model without options renders (the runner resolves every other default)."""
+    found = catalogue.load().models.get(model)
+    if found is None or found.resolution is None:
+        return "\u2014"
+    return f"none ({found.resolution}, {found.seconds} s)"
+
+
 def _fact(name: str, value: str) -> str:
     return f"<div><dt>{esc(name)}</dt><dd>{value}</dd></div>"
 
@@ -106,8 +115,8 @@ def _facts(card: CardView) -> str:
         credits = f'0 <span class="dim">({shot.credits_estimated} est.)</span>'
     rows = [
         _fact("model", f"<code>{esc(shot.model)}</code>"),
-        _fact("options", esc(shot.options or "default")),
-        _fact("aspect", esc(shot.aspect_ratio or "default")),
+        _fact("options", esc(shot.options or _fixed_format(shot.model))),
+        _fact("aspect", esc(shot.aspect_ratio or "\u2014")),
         _fact("credits", credits),
         _fact("render", esc(span(between(shot.submitted, shot.completed)))),
     ]

@@ -137,6 +137,10 @@ def test_cards_follow_the_manifest_order_with_video_and_facts(tmp_path: Path) ->
     assert "<dt>length</dt><dd>3.0 s</dd>" in text  # from the file itself
     assert "<dt>render</dt><dd>42 s</dd>" in text
     assert "<dt>wall time</dt><dd>2 min 05 s</dd>" in text
+    # T2V-01 takes no options and no aspect ratio: the card says what it renders instead.
+    assert "<dt>options</dt><dd>none (720p, 6 s)</dd>" in text
+    assert "<dt>aspect</dt><dd>\u2014</dd>" in text
+    assert "<dt>aspect</dt><dd>9:16</dd>" in text
 
 
 def test_the_simulator_is_obvious_and_a_real_run_is_not_called_one(tmp_path: Path) -> None:
