@@ -2,18 +2,22 @@
 
     python -m tests.bench.reel_child PIPELINE BASE_URL TOKEN SCALE RESULT_JSON [LOG]
 
-Does what `reel run PIPELINE` does with the embedded simulator (validate, plan, render with
-the timing policy shrunk by SCALE = 1/speed, plain log lines as when not on a terminal), but
-talks to the simulator process at BASE_URL, so that the simulator's CPU is not Reel's. Writes
-the run's figures and this process's CPU time and peak memory (getrusage) to RESULT_JSON.
+Runs the `reel run PIPELINE` command itself (`runner.commands.run.main`: validation, plan, the
+output folder's lock, the run, the review page, the exit code), with one change: its backend is
+the simulator process at BASE_URL, with the timing policy shrunk by SCALE = 1/speed as for the
+embedded simulator, so that the simulator's CPU is not Reel's. Its output (plain log lines, as
+when not on a terminal) goes to LOG. Writes the run's figures and this process's CPU time and
+peak memory (getrusage) to RESULT_JSON.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,36 +29,65 @@ def _usage() -> tuple[float, float]:
 
 
 def run(pipeline: Path, base_url: str, token: str, scale: float, log: Path) -> dict[str, Any]:
-    import anyio
-
     from runner.backend import Backend
-    from runner.commands.run import RunOptions, render, select
-    from runner.display import PlainLog
-    from runner.plan import make_plan
+    from runner.commands import run as command
+    from runner.pipeline import Pipeline
+    from runner.scheduler import RunResult
     from runner.validate import load_pipeline
 
+    results: list[RunResult] = []
+    run_cpu: list[float] = []
+    real_render = command.render
+
+    @contextlib.contextmanager
+    def simulator(_pipe: Pipeline, _url: str | None) -> Iterator[Backend]:
+        yield Backend("simulator", base_url, token, scale)
+
+    async def render(*args: Any, **kwargs: Any) -> RunResult:
+        before = _usage()[0]
+        result = await real_render(*args, **kwargs)
+        run_cpu.append(_usage()[0] - before)
+        results.append(result)
+        return result
+
+    # The command module's own names: its backend and its run, wrapped (see the docstring).
+    setattr(command, "open_backend", simulator)  # noqa: B010
+    setattr(command, "render", render)  # noqa: B010
     wall0 = time.perf_counter()
-    pipe, diagnostics = load_pipeline(pipeline)
-    if pipe is None:
-        raise SystemExit("\n".join(d.render() for d in diagnostics[:10]))
-    options = RunOptions()
-    takes = select(make_plan(pipe).takes, options)
-    backend = Backend("simulator", base_url, token, scale)
-    cpu_before, _ = _usage()
-    with log.open("w", encoding="utf-8") as out:
-        sink = PlainLog(out)
-        result = anyio.run(lambda: render(pipe, takes, options, backend, sink, handle_sigint=False))
+    with (
+        log.open("w", encoding="utf-8") as out,
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(out),
+    ):
+        code = command.main(
+            str(pipeline),
+            out=None,
+            only=[],
+            max_credits=None,
+            yes=True,
+            base_url=base_url,
+            poll_interval=None,
+            retry_wait=None,
+            as_json=False,
+            retry_failed=False,
+            force=[],
+        )
+    wall = time.perf_counter() - wall0
     cpu, peak = _usage()
+    (result,) = results
+    pipe, _ = load_pipeline(pipeline)
+    assert pipe is not None
     return {
+        "exit_code": code,
         "outcome": result.outcome,
         "reason": result.reason,
         "counts": dict(result.counts),
-        "takes": len(takes),
+        "takes": len(result.states),
         "requests": result.requests,
         "elapsed": result.elapsed,
-        "wall": time.perf_counter() - wall0,
+        "wall": wall,
         "cpu_s": cpu,
-        "cpu_run_s": cpu - cpu_before,
+        "cpu_run_s": run_cpu[0],
         "peak_mb": peak,
         "output": str(pipe.output),
     }

@@ -74,7 +74,7 @@ def test_reel_and_the_naive_client_on_a_tiny_storyboard(tmp_path: Path) -> None:
     for fig in (reel.figures, naive_fig):
         assert fig.makespan_ratio >= 1.0  # nobody beats the physical limit
         assert fig.duplicates == 0
-        assert 0 < fig.utilisation_min <= fig.utilisation_mean <= 1
+        assert 0 <= fig.utilisation_min <= fig.utilisation_mean <= 1  # an account may get none
 
 
 def test_the_naive_client_resends_after_502_and_may_pay_twice(tmp_path: Path) -> None:
