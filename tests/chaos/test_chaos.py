@@ -31,8 +31,8 @@ import pytest
 from runner.sim import FaultRates, SimAccount, SimConfig, Simulator, running_simulator
 from tests.run.conftest import VALIDATOR, write_pipeline
 
-SPEED = 400.0
-KILLS = 4
+SPEED = 250.0
+KILLS = 6
 """Random kills per seed (besides the phase kills)."""
 FAULTS = FaultRates(
     spurious_429=0.10,
@@ -104,6 +104,16 @@ def _grows(key: str, before: Ledger) -> Callable[[Ledger], bool]:
     return lambda ledger: len(ledger[key]) > count
 
 
+def _polls(before: Ledger) -> Callable[[Ledger], bool]:
+    """True once a job was polled (GET /videos/<videoId>) since `before`."""
+    count = len(before["requests"])
+
+    def polled(ledger: Ledger) -> bool:
+        return any("-video:" in r["path"] for r in ledger["requests"][count:])
+
+    return polled
+
+
 def _never(_ledger: Ledger) -> bool:
     return False
 
@@ -154,17 +164,19 @@ def test_killed_runs_finish_with_one_job_and_one_output_per_shot_take(
     path = _pipeline(tmp_path)
     with running_simulator(config) as sim:
         # Phase kills first (the run is young then), then random moments, then to the end.
-        phases = ("uploads", "creates", "downloads")
         kills = 0
-        for phase in phases:
+        for trigger in (_grows("uploads", sim.ledger()), _grows("creates", sim.ledger())):
             proc = _reel(path, sim)
-            kills += _kill_when(proc, sim, _grows(phase, sim.ledger()), 20.0)
+            kills += _kill_when(proc, sim, trigger, 20.0)
+        for trigger in (_polls(sim.ledger()), _grows("downloads", sim.ledger())):
+            proc = _reel(path, sim)
+            kills += _kill_when(proc, sim, trigger, 20.0)
         manifest = path.parent / "out" / "manifest.json"
         proc = _reel(path, sim)
         kills += _kill_when(proc, sim, _rewritten(manifest), 20.0)
         for _ in range(KILLS):
             proc = _reel(path, sim)
-            kills += _kill_when(proc, sim, _never, rng.uniform(0.3, 2.5))
+            kills += _kill_when(proc, sim, _never, rng.uniform(0.5, 2.0))
         started = time.monotonic()
         proc = _reel(path, sim, capture=True)
         _out, err = proc.communicate(timeout=120)
@@ -173,7 +185,8 @@ def test_killed_runs_finish_with_one_job_and_one_output_per_shot_take(
         _check(path, sim)
         ledger = sim.ledger()
         print(
-            f"chaos seed {seed}: {kills} kills, {len(ledger['creates'])} creates,"
+            f"chaos seed {seed}: {kills} kills, {len(ledger['creates'])} creates"
+            f" ({sum(c['queuedAnyway'] for c in ledger['creates'])} queued anyway),"
             f" {len(ledger['requests'])} requests, {len(ledger['refusals'])} refusals,"
             f" {sum(d['truncated'] for d in ledger['downloads'])} truncated downloads,"
             f" last run {time.monotonic() - started:.1f} s"
