@@ -147,3 +147,39 @@ def test_status_of_a_bad_target_is_a_usage_error(
     bad.write_text("version: 1\nshots: 3\n", encoding="utf-8")
     assert status_cmd.main(str(bad), as_json=False) == 2
     assert "not a valid pipeline" in capsys.readouterr().err
+
+
+def test_plan_reads_the_output_folder_given_by_out(
+    sim: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_pipeline(tmp_path, THREE)
+    run_pipeline(sim, path)
+    here = _actions(_plan(capsys, path))
+    elsewhere = _actions(_plan(capsys, path, out=str(tmp_path / "elsewhere")))
+    assert here["a#1"][0] == "reuse"
+    assert {a for a, _ in elsewhere.values()} == {"render"}
+
+
+def test_reel_status_on_the_command_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    def status(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "runner", "status", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+
+    missing = status(str(tmp_path / "nothing"))
+    assert missing.returncode == 2 and "no such pipeline file or output folder" in missing.stderr
+    path = write_pipeline(tmp_path, THREE)
+    fresh = status(str(path), "--json")
+    assert fresh.returncode == 0, fresh.stderr
+    assert json.loads(fresh.stdout)["toFinish"] == {
+        "renders": 3,
+        "credits": 75,
+        "retryFailedCredits": 0,
+    }
