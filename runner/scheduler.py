@@ -177,6 +177,7 @@ async def execute(
     )
     ended: list[float] = []
     history = History(settings.output)
+    history.tidy()
     history.find_orphans(journal, (t.key for t in takes))
     writer = ManifestWriter(
         settings.output / MANIFEST_NAME,

@@ -84,6 +84,14 @@ class History:
         self.folder = self.state / SUPERSEDED_DIR
         self._orphaned: list[dict[str, Any]] = []
 
+    def tidy(self) -> None:
+        """Remove what a killed run left half-written: `.manifest.json.<pid>.tmp` files and
+        `.<name>.mp4.part` downloads (the output folder is locked: no run is writing them)."""
+        for pattern in (".*.tmp", ".*.mp4.part"):
+            for leftover in self.output.glob(pattern):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+
     def superseded(self) -> list[dict[str, Any]]:
         """The manifest's `superseded` list: every recorded move whose file is in place."""
         entries: dict[str, dict[str, Any]] = {}

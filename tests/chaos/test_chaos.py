@@ -151,6 +151,9 @@ def _check(path: Path, sim: Simulator) -> None:
         assert hashlib.sha256(video.read_bytes()).hexdigest() == s["output"]["sha256"]
         with av.open(str(video)) as container:
             assert next(container.decode(video=0)).width == s["output"]["width"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [".reel", "manifest.json", "report.html", *(s["output"]["path"] for s in shots)]
+    ), "nothing half-written is left behind"
     for account, peak in ledger["peakJobs"].items():
         assert peak <= ledger["accounts"][account]["maxJobs"], (account, peak)
 

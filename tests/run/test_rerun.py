@@ -131,16 +131,21 @@ def test_a_changed_shot_renders_again_and_its_old_output_is_superseded(
     assert len({m["path"] for m in third.manifest["superseded"]}) == 2
 
 
-def test_force_renders_again_and_keeps_an_identical_video_once(
-    sim: Simulator, tmp_path: Path
-) -> None:
+def test_force_twice_keeps_every_version_under_its_own_name(sim: Simulator, tmp_path: Path) -> None:
     path = write_pipeline(tmp_path, TWO)
     first = run_pipeline(sim, path)
+    run_pipeline(sim, path, RunOptions(force=("a",)))
     again = run_pipeline(sim, path, RunOptions(force=("a",)))
-    assert len(again.ledger["creates"]) == 3
-    assert again.shot("a#1")["videoId"] != first.shot("a#1")["videoId"]
-    # The simulator draws the same picture for the same prompt: nothing to keep twice.
-    assert again.manifest["superseded"] == []
+    assert len(again.ledger["creates"]) == 4
+    assert again.shot("b#1")["reused"]
+    moved = again.manifest["superseded"]
+    assert [m["reason"] for m in moved] == ["forced (--force)"] * 2
+    names = [Path(m["path"]).name for m in moved]
+    short = first.shot("a#1")["fingerprint"][:8]
+    assert names == [f"a.{short}.mp4", f"a.{short}-2.mp4"]
+    assert moved[0]["sha256"] == first.shot("a#1")["output"]["sha256"]
+    hashes = {m["sha256"] for m in moved} | {again.shot("a#1")["output"]["sha256"]}
+    assert len(hashes) == 3, "three videos, none lost"
 
 
 def _made(journal: Journal, key: str, fingerprint: str, output: Path) -> None:
@@ -266,3 +271,17 @@ def test_a_lost_output_whose_video_expired_on_the_api_renders_again(tmp_path: Pa
     assert isinstance(shots, list)
     assert [s["status"] for s in shots] == ["completed", "completed"]
     assert (tmp_path / "out" / "a.mp4").exists()
+
+
+def test_what_a_killed_run_left_half_written_is_removed(sim: Simulator, tmp_path: Path) -> None:
+    path = write_pipeline(tmp_path, TWO)
+    first = run_pipeline(sim, path)
+    (first.output / ".manifest.json.999999.tmp").write_text('{"half": ')
+    (first.output / ".a.mp4.part").write_bytes(b"half a video")
+    second = run_pipeline(sim, path)
+    assert sorted(p.name for p in second.output.iterdir()) == [
+        ".reel",
+        "a.mp4",
+        "b.mp4",
+        "manifest.json",
+    ]
