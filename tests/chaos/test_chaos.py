@@ -12,11 +12,13 @@ held more than its maxJobs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -33,6 +35,8 @@ from tests.run.conftest import VALIDATOR, write_pipeline
 
 SPEED = 250.0
 KILLS = 6
+ATTEMPTS = 8
+"""Runs started to land a kill between a create and its journal entry."""
 """Random kills per seed (besides the phase kills)."""
 FAULTS = FaultRates(
     spurious_429=0.10,
@@ -194,3 +198,39 @@ def test_killed_runs_finish_with_one_job_and_one_output_per_shot_take(
             f" {sum(d['truncated'] for d in ledger['downloads'])} truncated downloads,"
             f" last run {time.monotonic() - started:.1f} s"
         )
+
+
+def _journalled(journal: Path) -> set[str]:
+    try:
+        with contextlib.closing(sqlite3.connect(journal, timeout=5)) as db:
+            rows = db.execute("SELECT video_id FROM jobs WHERE video_id IS NOT NULL").fetchall()
+    except sqlite3.Error:
+        return set()
+    return {r[0] for r in rows}
+
+
+def test_a_kill_between_a_create_and_its_journal_entry_costs_no_second_job(
+    tmp_path: Path,
+) -> None:
+    """The narrowest window: the API made the job, the journal does not know its id yet. Reel
+    is killed as soon as the ledger shows a job the journal lacks; the rerun must find it."""
+    config = SimConfig(accounts=ACCOUNTS, speed=SPEED, seed=0)
+    path = _pipeline(tmp_path)
+    journal = tmp_path / "out" / ".reel" / "journal.sqlite"
+
+    def unjournalled(ledger: Ledger) -> bool:
+        return bool({c["videoId"] for c in ledger["creates"]} - _journalled(journal))
+
+    with running_simulator(config) as sim:
+        landed = attempts = 0
+        for attempts in range(1, ATTEMPTS + 1):  # noqa: B007 - printed below
+            _kill_when(_reel(path, sim), sim, unjournalled, 20.0)
+            landed += unjournalled(sim.ledger())
+            if landed >= 2:
+                break
+        proc = _reel(path, sim, capture=True)
+        _out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert landed >= 1, "no kill landed between a create and its journal entry"
+        _check(path, sim)
+        print(f"kills between a create and its journal entry: {landed} in {attempts} runs")
