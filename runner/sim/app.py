@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -130,6 +130,11 @@ def make_app(world: World) -> ASGIApp:
         error = "Not found." if status == 404 else "Method not allowed"
         return ctx.refuse(request, status, error)
 
+    async def client_gone(request: Request, _exc: Exception) -> Response:
+        # A client that hangs up mid-body (its timeout, a reset) is routine, not a server error:
+        # record it like nginx's 499 instead of letting uvicorn print a traceback.
+        return ctx.refuse(request, 499, "Client closed the request")
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         task = asyncio.create_task(run_callbacks(ctx))
@@ -142,7 +147,7 @@ def make_app(world: World) -> ASGIApp:
 
     app = Starlette(
         routes=routes,
-        exception_handlers={404: not_found, 405: not_found},
+        exception_handlers={404: not_found, 405: not_found, ClientDisconnect: client_gone},
         lifespan=lifespan,
     )
     return _RequestLedger(app, ctx)

@@ -3,6 +3,9 @@ never a 500 or a dropped connection (faults off)."""
 
 from __future__ import annotations
 
+import logging
+import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -91,3 +94,27 @@ def test_any_path_gets_a_json_answer(
         body = reply.json()
         if reply.status_code >= 400:
             assert body["code"] == reply.status_code
+
+
+def test_a_client_hanging_up_mid_body_is_recorded_not_logged_as_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = SimConfig(accounts=(SimAccount(id=ACCOUNT, plan="paid", max_jobs=3),), speed=1000.0)
+    with running_simulator(config) as sim:
+        host, port = httpx.URL(sim.base_url).host, httpx.URL(sim.base_url).port
+        head = (
+            f"POST /v1/minimax/videos/create HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: Bearer {sim.token}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 1000\r\n\r\n"
+        )
+        with socket.create_connection((host, port)) as raw:
+            raw.sendall(head.encode() + b'{"prompt": "cut o')
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            refusals = [r for r in sim.ledger()["refusals"] if r["status"] == 499]
+            if refusals:
+                break
+            time.sleep(0.02)
+    assert refusals and refusals[0]["path"] == "/v1/minimax/videos/create"
+    assert sim.ledger()["creates"] == []
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
