@@ -153,7 +153,7 @@ def test_plan_invalid_file() -> None:
         "invalid/duplicate-id.yaml:6:10: error: shots[3].id: duplicate shot id 'intro', first "
         "on line 5 (as 'Intro': output names ignore case); ids name the output files, so each "
         "must be unique",
-        "reel: invalid/duplicate-id.yaml is invalid; nothing was planned",
+        "reel: invalid/duplicate-id.yaml is not valid: nothing was planned",
     ]
 
 

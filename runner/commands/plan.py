@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-from runner.errors import EXIT_OK, EXIT_USAGE
+from runner.errors import EXIT_OK
 
 
 def main(
@@ -23,18 +22,12 @@ def main(
     --force) does with it, as the output folder's journal tells: reuse, resume, render or keep
     (a failed shot), and why; the total is what that run will spend. No request is sent.
     """
-    from runner.diagnostics import has_errors
+    from runner.commands.loading import valid_pipeline
     from runner.errors import UsageError
     from runner.plan import make_plan
     from runner.rerun import decide_all, next_backend
-    from runner.validate import load_pipeline
 
-    pipeline, diagnostics = load_pipeline(Path(file), file)
-    for d in diagnostics:
-        print(d.render(), file=sys.stderr)
-    if pipeline is None or has_errors(diagnostics):
-        print(f"reel: {file} is invalid; nothing was planned", file=sys.stderr)
-        return EXIT_USAGE
+    pipeline = valid_pipeline(file, "nothing was planned")
     plan = make_plan(pipeline)
     output = Path(out).absolute() if out else pipeline.output
     known = {t.shot.id for t in plan.takes}

@@ -19,9 +19,9 @@ import httpx
 
 from runner.api import ClientConfig, UseApi
 from runner.backend import Backend, open_backend
-from runner.diagnostics import has_errors
+from runner.commands.loading import valid_pipeline
 from runner.display import JsonLines, LiveView, PlainLog
-from runner.errors import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
+from runner.errors import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from runner.events import Sink
 from runner.pipeline import Pipeline
 from runner.plan import ShotTake, make_plan
@@ -58,14 +58,7 @@ def main(
     force: list[str],
 ) -> int:
     """The `reel run` command."""
-    from runner.validate import load_pipeline
-
-    pipe, diagnostics = load_pipeline(Path(pipeline), pipeline)
-    for d in diagnostics:
-        print(d.render(), file=sys.stderr)
-    if pipe is None or has_errors(diagnostics):
-        print(f"reel: {pipeline} is not valid: nothing was run", file=sys.stderr)
-        return EXIT_USAGE
+    pipe = valid_pipeline(pipeline, "nothing was run")
     if out is not None:
         pipe = replace(pipe, output=Path(out).resolve())
     options = RunOptions(

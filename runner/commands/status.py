@@ -9,25 +9,18 @@ Exit 0; 2 when the target is neither a valid pipeline nor an output folder of `r
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from runner.errors import EXIT_OK, EXIT_USAGE, UsageError
+from runner.errors import EXIT_OK, UsageError
 from runner.status import STATES, Status, Wanted, read
 
 
-def _from_pipeline(path: Path, shown: str) -> Status | None:
-    from runner.diagnostics import has_errors
+def _from_pipeline(path: Path, shown: str) -> Status:
+    from runner.commands.loading import valid_pipeline
     from runner.plan import make_plan
-    from runner.validate import load_pipeline
 
-    pipeline, diagnostics = load_pipeline(path, shown)
-    for d in diagnostics:
-        print(d.render(), file=sys.stderr)
-    if pipeline is None or has_errors(diagnostics):
-        print(f"reel: {shown} is not a valid pipeline: no status", file=sys.stderr)
-        return None
+    pipeline = valid_pipeline(shown, "no status", path)
     wanted = [Wanted(t.key, t.fingerprint, t.credits) for t in make_plan(pipeline).takes]
     return read(pipeline.output, wanted, str(path))
 
@@ -80,10 +73,7 @@ def main(target: str, *, as_json: bool) -> int:
     if path.is_dir():
         status = _from_folder(path)
     elif path.is_file():
-        found = _from_pipeline(path, target)
-        if found is None:
-            return EXIT_USAGE
-        status = found
+        status = _from_pipeline(path, target)
     else:
         raise UsageError(f"{target}: no such pipeline file or output folder")
     if as_json:

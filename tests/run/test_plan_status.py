@@ -145,8 +145,9 @@ def test_status_of_a_bad_target_is_a_usage_error(
         status_cmd.main(str(tmp_path), as_json=False)
     bad = tmp_path / "bad.yaml"
     bad.write_text("version: 1\nshots: 3\n", encoding="utf-8")
-    assert status_cmd.main(str(bad), as_json=False) == 2
-    assert "not a valid pipeline" in capsys.readouterr().err
+    with pytest.raises(UsageError, match=r"bad\.yaml is not valid: no status"):
+        status_cmd.main(str(bad), as_json=False)
+    assert "bad.yaml:2:8: error: shots:" in capsys.readouterr().err
 
 
 def test_plan_reads_the_output_folder_given_by_out(
