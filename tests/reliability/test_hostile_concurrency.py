@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from runner.sim import SimAccount, SimConfig, Simulator, running_simulator
+from tests.reliability.conftest import run_args
 
 SHOTS = 6
 
@@ -36,15 +37,7 @@ def start(sim: Simulator, pipeline: Path) -> subprocess.Popen[str]:
             sys.executable,
             "-m",
             "runner",
-            "run",
-            str(pipeline),
-            "--yes",
-            "--base-url",
-            sim.base_url,
-            "--poll-interval",
-            "0.05",
-            "--retry-wait",
-            "0.05",
+            *run_args(sim, pipeline),
         ],
         env={**os.environ, "USEAPI_TOKEN": sim.token},
         stdout=subprocess.PIPE,

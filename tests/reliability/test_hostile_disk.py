@@ -17,15 +17,14 @@ import hashlib
 import json
 import os
 import pathlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import jsonschema
 import pytest
 
-from runner.sim import SimAccount, SimConfig, Simulator, running_simulator
-from tests.reliability.conftest import Outcome, assert_no_crash, invoke
+from runner.sim import Simulator
+from tests.reliability.conftest import assert_no_crash, run_reel
 
 SCHEMA = json.loads(
     (Path(__file__).parents[2] / "schema" / "manifest.schema.json").read_text("utf-8")
@@ -68,28 +67,6 @@ def fill_disk_after(monkeypatch: pytest.MonkeyPatch, folder: Path, videos: int) 
     monkeypatch.setattr(pathlib.Path, "open", open_)
 
 
-@pytest.fixture
-def sim() -> Iterator[Simulator]:
-    config = SimConfig(accounts=(SimAccount("222", "paid", 3),), speed=600.0)
-    with running_simulator(config) as s:
-        yield s
-
-
-def run(sim: Simulator, pipeline: Path) -> Outcome:
-    return invoke(
-        "run",
-        str(pipeline),
-        "--yes",
-        "--base-url",
-        sim.base_url,
-        "--poll-interval",
-        "0.05",
-        "--retry-wait",
-        "0.05",
-        env={"USEAPI_TOKEN": sim.token},
-    )
-
-
 def write_pipeline(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     shots = "".join(
@@ -130,7 +107,7 @@ def test_a_full_disk_stops_the_run_clearly_and_loses_nothing(
     output = tmp_path / "project" / "out"
     with monkeypatch.context() as patch:
         fill_disk_after(patch, output, VIDEOS_THAT_FIT)
-        full = run(sim, path)
+        full = run_reel(sim, path)
 
     assert_no_crash(full)
     assert full.code == 1, full.text
@@ -139,7 +116,7 @@ def test_a_full_disk_stops_the_run_clearly_and_loses_nothing(
     assert len(made) >= VIDEOS_THAT_FIT
     completed_intact(output, manifest(output))  # the manifest on disk is whole and true
 
-    again = run(sim, path)  # space freed: the rerun finishes what is left
+    again = run_reel(sim, path)  # space freed: the rerun finishes what is left
 
     assert_no_crash(again)
     assert again.code == 0, again.text

@@ -22,36 +22,12 @@ from PIL import Image
 
 from runner.plan import make_plan
 from runner.sim import SimAccount, SimConfig, Simulator, running_simulator
-from tests.reliability.conftest import Outcome, assert_no_crash, invoke
+from tests.reliability.conftest import assert_no_crash, invoke, run_reel
 
 LINKED_SHOT = (
     "  - id: a\n    model: I2V-01\n    prompt: hi\n    frames: {first: frames/first.png}\n"
 )
 ESCAPES = ["../x", "/abs", "x/../../y", "..", ".", "a/b", "a\\b", "~/x", "C:x", "-rf", ".hidden"]
-
-
-@pytest.fixture
-def sim() -> Iterator[Simulator]:
-    accounts = (SimAccount("111", "free", 2), SimAccount("222", "paid", 3))
-    with running_simulator(SimConfig(accounts=accounts, speed=600.0)) as s:
-        yield s
-
-
-def run(sim: Simulator, pipeline: Path, *extra: str) -> Outcome:
-    """`reel run` against the simulator, as a user with a token would run it."""
-    return invoke(
-        "run",
-        str(pipeline),
-        "--yes",
-        "--base-url",
-        sim.base_url,
-        "--poll-interval",
-        "0.05",
-        "--retry-wait",
-        "0.05",
-        *extra,
-        env={"USEAPI_TOKEN": sim.token},
-    )
 
 
 def spent(sim: Simulator) -> list[str]:
@@ -80,6 +56,13 @@ def tree(folder: Path) -> set[Path]:
     return {p.relative_to(folder) for p in folder.rglob("*")}
 
 
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    accounts = (SimAccount("111", "free", 2), SimAccount("222", "paid", 3))
+    with running_simulator(SimConfig(accounts=accounts, speed=600.0)) as s:
+        yield s
+
+
 @pytest.mark.parametrize("bad", ESCAPES)
 def test_shot_ids_that_leave_the_output_folder_are_refused(
     tmp_path: Path, bad: str, sim: Simulator
@@ -96,7 +79,7 @@ def test_shot_ids_that_leave_the_output_folder_are_refused(
     assert out.code == 2
     assert f"{path}:6:9: error: shots[1].id" in out.stdout, out.stdout
 
-    ran = run(sim, path)
+    ran = run_reel(sim, path)
     assert_no_crash(ran)
     assert ran.code == 2, ran.text
     assert tree(tmp_path) == before  # not even the output folder was made
@@ -117,7 +100,7 @@ def test_a_frame_that_is_a_symlink_to_an_image_elsewhere_is_followed(
 
     assert invoke("validate", str(path)).code == 0
     assert invoke("plan", str(path)).code == 0
-    ran = run(sim, path)
+    ran = run_reel(sim, path)
 
     assert_no_crash(ran)
     assert ran.code == 0, ran.text
@@ -148,7 +131,7 @@ def test_a_symlinked_frame_that_leads_nowhere_is_a_located_error(
         "  - id: a\n    model: I2V-01\n    prompt: hi\n    frames: {first: frames/first.png}\n",
     )
 
-    for out in (invoke("validate", str(path)), invoke("plan", str(path)), run(sim, path)):
+    for out in (invoke("validate", str(path)), invoke("plan", str(path)), run_reel(sim, path)):
         assert_no_crash(out)
         assert out.code == 2, out.text
         assert f"{path}:7:" in out.text and "frames/first.png" in out.text, out.text
@@ -167,7 +150,7 @@ def test_an_output_folder_that_is_a_file_stops_the_run_before_spending(
     path = pipeline(project, "  - id: a\n    prompt: hi\n  - id: b\n    prompt: ho\n", output)
     extra = ("--out", str(blocker)) if how == "--out" else ()
 
-    ran = run(sim, path, *extra)
+    ran = run_reel(sim, path, *extra)
 
     assert_no_crash(ran)
     assert ran.code == 2, ran.text
@@ -192,7 +175,7 @@ def test_a_frame_removed_during_the_run_fails_its_shot_only(
         return result
 
     monkeypatch.setattr("runner.commands.run.make_plan", plan_then_remove)
-    ran = run(sim, path)
+    ran = run_reel(sim, path)
 
     assert_no_crash(ran)
     assert ran.code == 1, ran.text

@@ -7,37 +7,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from runner.sim import SimAccount, SimConfig, Simulator, running_simulator
-from tests.reliability.conftest import Outcome, assert_no_crash, invoke
+from runner.sim import Simulator
+from tests.reliability.conftest import assert_no_crash, run_reel
 
 SHOTS = 3
-
-
-@pytest.fixture
-def sim() -> Iterator[Simulator]:
-    config = SimConfig(accounts=(SimAccount("222", "paid", 3),), speed=600.0)
-    with running_simulator(config) as s:
-        yield s
-
-
-def run(sim: Simulator, pipeline: Path) -> Outcome:
-    return invoke(
-        "run",
-        str(pipeline),
-        "--yes",
-        "--base-url",
-        sim.base_url,
-        "--poll-interval",
-        "0.05",
-        "--retry-wait",
-        "0.05",
-        env={"USEAPI_TOKEN": sim.token},
-    )
 
 
 def made(tmp_path: Path, sim: Simulator) -> Path:
@@ -47,7 +22,7 @@ def made(tmp_path: Path, sim: Simulator) -> Path:
     )
     path = tmp_path / "p.yaml"
     path.write_text(f"version: 1\noutput: out\nshots:\n{shots}", encoding="utf-8")
-    assert run(sim, path).code == 0
+    assert run_reel(sim, path).code == 0
     return path
 
 
@@ -55,7 +30,7 @@ def test_a_garbage_manifest_is_simply_rewritten(tmp_path: Path, sim: Simulator) 
     path = made(tmp_path, sim)
     (tmp_path / "out" / "manifest.json").write_text("{garbage", encoding="utf-8")
 
-    again = run(sim, path)
+    again = run_reel(sim, path)
 
     assert_no_crash(again)
     assert again.code == 0, again.text
@@ -73,7 +48,7 @@ def test_a_damaged_journal_stops_the_rerun_clearly_before_spending(
     (state / "journal.sqlite").write_bytes(b"this is not a database\n" * 100)
     requests = len(sim.ledger()["requests"])
 
-    again = run(sim, path)
+    again = run_reel(sim, path)
 
     assert_no_crash(again)
     assert again.code == 2, again.text
