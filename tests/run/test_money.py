@@ -71,9 +71,13 @@ def test_real_api_with_yes_runs_and_never_shows_the_token(sim: Simulator, tmp_pa
     done = _reel(args, _env(sim.token), tmp_path)
     assert done.returncode == 0, done.stderr
     assert len(sim.ledger()["creates"]) == 6
-    written = "".join(p.read_text("utf-8", "replace") for p in (tmp_path / "out").glob("*.json"))
-    for text in (done.stdout, done.stderr, written):
+    for text in (done.stdout, done.stderr):
         assert sim.token not in text
+    # Every file the run wrote (manifest, journal, review page, lock, videos) is free of it too.
+    written = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert {p.name for p in written} >= {"manifest.json", "journal.sqlite", "report.html"}
+    for file in written:
+        assert sim.token.encode() not in file.read_bytes(), file
 
 
 def test_on_a_terminal_the_estimate_is_shown_and_a_no_spends_nothing(
