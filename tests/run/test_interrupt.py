@@ -26,6 +26,26 @@ def _video_ids(manifest: Path) -> list[str]:
     return [s["videoId"] for s in doc["shots"] if s["videoId"]]
 
 
+def _interrupt_after(
+    args: list[str], env: dict[str, str], manifest: Path, ids: int
+) -> tuple[int, str]:
+    """Start `reel ARGS`, press Ctrl-C once MANIFEST holds IDS video ids: (exit code, stderr)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runner", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while len(_video_ids(manifest)) < ids and time.monotonic() < deadline:
+        time.sleep(0.02)  # waiting on another process's file: no event to wait on
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    return proc.returncode, err
+
+
 def test_ctrl_c_keeps_job_ids_exits_130_and_a_rerun_resumes(tmp_path: Path) -> None:
     path = write_pipeline(tmp_path, SHOTS)
     manifest = tmp_path / "out" / "manifest.json"
@@ -42,20 +62,8 @@ def test_ctrl_c_keeps_job_ids_exits_130_and_a_rerun_resumes(tmp_path: Path) -> N
             "--retry-wait",
             "0.05",
         ]
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "runner", *args],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while len(_video_ids(manifest)) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)  # waiting on another process's file: no event to wait on
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=60)
-        assert proc.returncode == 130, err
+        code, err = _interrupt_after(args, env, manifest, ids=3)
+        assert code == 130, err
         assert "interrupted" in err
 
         created = {c["videoId"] for c in sim.ledger()["creates"]}
@@ -83,20 +91,8 @@ def test_after_ctrl_c_on_the_embedded_simulator_a_rerun_finishes(tmp_path: Path)
     path = write_pipeline(tmp_path, SHOTS)
     manifest = tmp_path / "out" / "manifest.json"
     env = {k: v for k, v in os.environ.items() if k != "USEAPI_TOKEN"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "runner", "run", str(path)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while len(_video_ids(manifest)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)  # waiting on another process's file: no event to wait on
-    proc.send_signal(signal.SIGINT)
-    _out, err = proc.communicate(timeout=60)
-    assert proc.returncode in (0, 130), err
+    code, err = _interrupt_after(["run", str(path)], env, manifest, ids=2)
+    assert code in (0, 130), err
     again = subprocess.run(
         [sys.executable, "-m", "runner", "run", str(path)],
         env=env,

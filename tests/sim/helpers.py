@@ -15,6 +15,22 @@ from runner.sim import Simulator
 T = TypeVar("T")
 
 
+LEDGER_KEYS = frozenset(
+    {
+        "requests",
+        "creates",
+        "refusals",
+        "jobs",
+        "downloads",
+        "uploads",
+        "peakJobs",
+        "peakRendering",
+        "accounts",
+    }
+)
+"""The ledger's sections, as the contract between the simulator and its users names them."""
+
+
 def client(sim: Simulator) -> httpx.Client:
     return httpx.Client(
         base_url=sim.base_url, headers={"Authorization": f"Bearer {sim.token}"}, timeout=10.0

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from runner.sim import FaultRates, SimAccount, SimConfig, running_simulator
-from tests.sim.helpers import client, create, upload, wait_final
+from tests.sim.helpers import LEDGER_KEYS, client, create, upload, wait_final
 
 
 def test_python_api_and_every_ledger_entry_have_the_agreed_fields() -> None:
@@ -32,17 +32,7 @@ def test_python_api_and_every_ledger_entry_have_the_agreed_fields() -> None:
         ledger = sim.ledger()
         assert httpx.get(sim.root + "/_sim/ledger").json() == ledger  # not in its own ledger
 
-    assert set(ledger) >= {
-        "requests",
-        "creates",
-        "refusals",
-        "jobs",
-        "downloads",
-        "uploads",
-        "peakJobs",
-        "peakRendering",
-        "accounts",
-    }
+    assert set(ledger) >= LEDGER_KEYS
     assert set(ledger["requests"][0]) >= {"t", "method", "path", "status", "account"}
     [created] = ledger["creates"]
     assert set(created) >= {"t", "videoId", "account", "body", "credits", "queuedAnyway"}
