@@ -15,7 +15,7 @@ from runner import __version__
 
 
 def _finish(command: Callable[[], int]) -> None:
-    from runner.errors import boundary
+    from runner.boundary import boundary
 
     sys.exit(boundary(command))
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from runner import catalogue
-from runner.plan import make_plan
-from runner.validate import load_pipeline
+from runner.spec import catalogue
+from runner.spec.validate import load_pipeline
+from runner.state.plan import make_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

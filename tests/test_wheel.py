@@ -24,7 +24,8 @@ def test_wheel_ships_catalogue_and_schemas(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
         z.extractall(tmp_path / "site")
-    assert "runner/catalogue.json" in names
+    assert "runner/spec/catalogue.json" in names
+    assert "runner/report/templates/report.css" in names
     assert "runner/schema_files/pipeline.schema.json" in names
     assert {n for n in os.listdir(ROOT / "schema") if n.endswith(".json")} <= {
         n.removeprefix("runner/schema_files/") for n in names

@@ -1,1 +1,5 @@
-"""One module per `reel` subcommand: plain functions taking plain values, returning an exit code."""
+"""One module per `reel` subcommand: plain values in, an exit code out.
+
+May import every package below it (report, run, state, api, spec, sim); only `runner.cli`
+imports it.
+"""

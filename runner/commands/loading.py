@@ -5,15 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from runner.diagnostics import has_errors
 from runner.errors import UsageError
-from runner.pipeline import Pipeline
+from runner.spec.diagnostics import has_errors
+from runner.spec.pipeline import Pipeline
 
 
 def valid_pipeline(file: str, refused: str, path: Path | None = None) -> Pipeline:
     """Load FILE and print its diagnostics (warnings too) to stderr; when it has errors, raise
     a UsageError (exit 2) saying `refused` ("nothing was run"): nothing is ever spent on it."""
-    from runner.validate import load_pipeline
+    from runner.spec.validate import load_pipeline
 
     pipeline, diagnostics = load_pipeline(path or Path(file), file)
     for d in diagnostics:

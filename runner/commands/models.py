@@ -5,25 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from runner.catalogue import Model
+from runner.commands.tables import frames_text
 from runner.errors import EXIT_OK
-
-
-def frames_text(m: Model) -> str:
-    """What images a model takes, e.g. `first optional, last (768p/1080p)`."""
-    parts = []
-    if m.first != "none":
-        parts.append(f"first {m.first}")
-    if m.allows_last:
-        ok = [o.resolution for o in m.options if o.allows_last]
-        partial = len(ok) < len(m.options)
-        parts.append(f"last ({'/'.join(dict.fromkeys(ok))})" if partial else "last")
-    lo, hi = m.references
-    if hi:
-        parts.append(f"{lo} reference" if lo == hi == 1 else f"{lo}-{hi} references")
-    if m.first_sizes:
-        parts.append(" or ".join(f"{w}x{h}" for w, h in m.first_sizes.values()))
-    return ", ".join(parts) or "none (text only)"
+from runner.spec.catalogue import Model
 
 
 def model_json(m: Model) -> dict[str, Any]:
@@ -50,7 +34,7 @@ def model_json(m: Model) -> dict[str, Any]:
 
 def main(*, as_json: bool) -> int:
     """Print the catalogue as a table, or as JSON."""
-    from runner import catalogue
+    from runner.spec import catalogue
 
     cat = catalogue.load()
     if as_json:

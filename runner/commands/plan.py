@@ -24,8 +24,8 @@ def main(
     """
     from runner.commands.loading import valid_pipeline
     from runner.errors import UsageError
-    from runner.plan import make_plan
-    from runner.rerun import decide_all, next_backend
+    from runner.state.plan import make_plan
+    from runner.state.rerun import decide_all, next_backend
 
     pipeline = valid_pipeline(file, "nothing was planned")
     plan = make_plan(pipeline)
@@ -41,7 +41,7 @@ def main(
         output, plan.takes, retry_failed=retry_failed, force=force, backend=next_backend()
     )
     if as_json:
-        from runner.plan_view import to_json
+        from runner.state.plan_view import to_json
 
         print(json.dumps(to_json(plan, output, decisions), indent=2, ensure_ascii=False))
     else:

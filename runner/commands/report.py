@@ -8,7 +8,7 @@ from runner.errors import EXIT_OK, UsageError
 
 
 def main(output_dir: str) -> int:
-    from runner.report import write_report
+    from runner.report.write import write_report
 
     folder = Path(output_dir)
     if not folder.is_dir():

@@ -17,16 +17,16 @@ import anyio
 import click
 import httpx
 
-from runner.api import ClientConfig, UseApi
-from runner.backend import Backend, open_backend
+from runner.api.useapi import ClientConfig, UseApi
 from runner.commands.loading import valid_pipeline
-from runner.display import JsonLines, LiveView, PlainLog
 from runner.errors import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, UsageError
-from runner.events import Sink
-from runner.pipeline import Pipeline
-from runner.plan import ShotTake, make_plan
-from runner.retry import Timing
-from runner.scheduler import RunResult, RunSettings, execute
+from runner.run.backend import Backend, open_backend
+from runner.run.display import JsonLines, LiveView, PlainLog
+from runner.run.events import Sink
+from runner.run.retry import Timing
+from runner.run.scheduler import RunResult, RunSettings, execute
+from runner.spec.pipeline import Pipeline
+from runner.state.plan import ShotTake, make_plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,7 @@ def main(
 
 def write_review_page(folder: Path, *, quiet: bool) -> None:
     """Write report.html beside the manifest; a page that cannot be written costs no video."""
-    from runner.report import write_report
+    from runner.report.write import write_report
 
     if not (folder / "manifest.json").is_file():
         return
@@ -158,7 +158,7 @@ def to_render(
 ) -> list[ShotTake]:
     """The shot-takes a run may pay for: not those an earlier run completed or whose job
     exists (the estimate to confirm), as the journal in `output` tells."""
-    from runner.journal import Journal
+    from runner.state.journal import Journal
 
     journal = Journal(output / ".reel", backend_id)
     try:

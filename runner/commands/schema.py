@@ -7,12 +7,12 @@ from runner.errors import EXIT_OK, UsageError
 
 def main(*, manifest: bool) -> int:
     """Print the pipeline's schema (or the manifest's, when Reel ships it)."""
-    from runner.packaged import schema_text
+    from runner.spec.packaged import schema_text
 
     name = "manifest.schema.json" if manifest else "pipeline.schema.json"
     text = schema_text(name)
     if text is None and not manifest:
-        from runner.schema_gen import render
+        from runner.spec.schema_gen import render
 
         text = render()
     if text is None:

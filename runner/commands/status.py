@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import EXIT_OK, UsageError
-from runner.status import STATES, Status, Wanted, read
+from runner.state.status import STATES, Status, Wanted, read
 
 
 def _from_pipeline(path: Path, shown: str) -> Status:
     from runner.commands.loading import valid_pipeline
-    from runner.plan import make_plan
+    from runner.state.plan import make_plan
 
     pipeline = valid_pipeline(shown, "no status", path)
     wanted = [Wanted(t.key, t.fingerprint, t.credits) for t in make_plan(pipeline).takes]

@@ -10,9 +10,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from runner.catalogue import Catalogue
-from runner.plan import Plan
-from runner.rerun import Decision, lookup_credits
+from runner.spec.catalogue import Catalogue, Model
+from runner.state.plan import Plan
+from runner.state.rerun import Decision, lookup_credits
 
 
 def _console() -> Console:
@@ -38,7 +38,7 @@ def print_plan(
 ) -> None:
     """The plan as a table, then the credits per model and the total; with `decisions` (an
     earlier run's results), what the next run does with each shot-take and what it spends."""
-    from runner.plan_view import rows
+    from runner.state.plan_view import rows
 
     console = _console()
     listed = rows(plan)
@@ -100,9 +100,25 @@ def _print_columns(title: str, header: list[str], body: list[list[str]]) -> None
     sys.stdout.write("\n".join(lines) + "\n")
 
 
+def frames_text(m: Model) -> str:
+    """What images a model takes, e.g. `first optional, last (768p/1080p)`."""
+    parts = []
+    if m.first != "none":
+        parts.append(f"first {m.first}")
+    if m.allows_last:
+        ok = [o.resolution for o in m.options if o.allows_last]
+        partial = len(ok) < len(m.options)
+        parts.append(f"last ({'/'.join(dict.fromkeys(ok))})" if partial else "last")
+    lo, hi = m.references
+    if hi:
+        parts.append(f"{lo} reference" if lo == hi == 1 else f"{lo}-{hi} references")
+    if m.first_sizes:
+        parts.append(" or ".join(f"{w}x{h}" for w, h in m.first_sizes.values()))
+    return ", ".join(parts) or "none (text only)"
+
+
 def print_models(cat: Catalogue) -> None:
     """The catalogue as a table."""
-    from runner.commands.models import frames_text
 
     console = _console()
     table = Table(title="Models (credits per video)", title_justify="left")

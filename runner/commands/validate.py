@@ -6,8 +6,8 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from runner.diagnostics import Diagnostic, has_errors
 from runner.errors import EXIT_OK, EXIT_USAGE
+from runner.spec.diagnostics import Diagnostic, has_errors
 
 
 def _summary(checked: int, invalid: int, diagnostics: list[Diagnostic]) -> str:
@@ -25,7 +25,7 @@ def _summary(checked: int, invalid: int, diagnostics: list[Diagnostic]) -> str:
 
 def main(files: list[str], fmt: str) -> int:
     """Validate each file; exit 0 when all are valid (warnings allowed), else 2."""
-    from runner.validate import load_pipeline
+    from runner.spec.validate import load_pipeline
 
     everything: list[Diagnostic] = []
     invalid = 0

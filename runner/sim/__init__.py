@@ -1,5 +1,9 @@
 """A faithful simulator of useapi.net's MiniMax API: embedded (`running_simulator`) or
-standalone (`reel sim serve`). It shares only the catalogue with the runner."""
+standalone (`reel sim serve`).
+
+May import only `spec` (the catalogue) and `errors`: it shares nothing with `run` or `state`,
+so a misreading of the API cannot hide in both at once.
+"""
 
 from runner.sim.config import SimAccount, SimConfig, parse_accounts
 from runner.sim.faults import FaultRates, parse_faults

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from runner.catalogue import Model
 from runner.sim.faults import Outcome
+from runner.spec.catalogue import Model
 
 STATUS_LABELS = {
     11: "queued",

@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from runner.catalogue import Catalogue, Model
 from runner.sim.jobs import CreateRequest, StoredFile
+from runner.spec.catalogue import Catalogue, Model
 
 MAX_REFERENCES = 14
 REFERENCE_KEYS = tuple(f"fileID{n}" for n in range(2, MAX_REFERENCES + 1))

@@ -19,12 +19,12 @@ from typing import Any
 
 from PIL import Image
 
-from runner import catalogue
 from runner.sim.accounts import AccountState, refusal
 from runner.sim.config import SimConfig
 from runner.sim.faults import Dice, Outcome, outcome
 from runner.sim.jobs import CreateRequest, Job, StoredFile, base_render_seconds, nominal_size
 from runner.sim.ledger import Entry, Ledger
+from runner.spec import catalogue
 
 REMOVE_MODERATED_AFTER = 120.0
 """Seconds (before speed) a moderated video stays visible before GET answers 404."""

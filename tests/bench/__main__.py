@@ -1,4 +1,4 @@
-"""Every benchmark of issue 6 in one run, printed as a table (and as JSON with --json).
+"""Every benchmark in one run, printed as a table (and as JSON with --json).
 
     python -m tests.bench [--quick] [--json] [--keep DIR]
 

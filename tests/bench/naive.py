@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from runner.plan import ShotTake
+from runner.state.plan import ShotTake
 
 SLEEP_429 = 20.0
 SLEEP_DOWNLOAD = 30.0

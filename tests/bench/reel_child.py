@@ -29,11 +29,11 @@ def _usage() -> tuple[float, float]:
 
 
 def run(pipeline: Path, base_url: str, token: str, scale: float, log: Path) -> dict[str, Any]:
-    from runner.backend import Backend
     from runner.commands import run as command
-    from runner.pipeline import Pipeline
-    from runner.scheduler import RunResult
-    from runner.validate import load_pipeline
+    from runner.run.backend import Backend
+    from runner.run.scheduler import RunResult
+    from runner.spec.pipeline import Pipeline
+    from runner.spec.validate import load_pipeline
 
     results: list[RunResult] = []
     run_cpu: list[float] = []

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from runner.report import write_report
+from runner.report.write import write_report
 from tests.report.conftest import shot, write_manifest, write_video
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runner.plan import make_plan
-from runner.validate import load_pipeline
+from runner.spec.validate import load_pipeline
+from runner.state.plan import make_plan
 from tests.bench import workload
 from tests.bench.metrics import RunFigures, figures
 from tests.bench.naive import NaiveClient, NaiveResult

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runner.plan import make_plan, sha256_file
-from runner.validate import load_pipeline
+from runner.spec.validate import load_pipeline
+from runner.state.plan import make_plan, sha256_file
 from tests.bench import workload
 from tests.bench.metrics import duplicates, prompt_of
 from tests.bench.naive import NaiveClient

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from runner.plan import make_plan
 from runner.sim import FaultRates, SimAccount, SimConfig, running_simulator
-from runner.validate import load_pipeline
+from runner.spec.validate import load_pipeline
+from runner.state.plan import make_plan
 from tests.bench import metrics, runs, soak, workload
 from tests.bench.naive import NaiveClient
 

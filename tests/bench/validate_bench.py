@@ -2,7 +2,7 @@
 
     python -m tests.bench.validate_bench [SHOTS]
 
-Goal (issue 2): under 2 s and under 200 MB for 10,000 shots; `reel --help` under 300 ms.
+Goal: under 2 s and under 200 MB for 10,000 shots; `reel --help` under 300 ms.
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ def main() -> None:
         path = make_pipeline(Path(tmp), shots)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         start, cpu_start = time.perf_counter(), time.process_time()
-        from runner.plan import make_plan
-        from runner.validate import load_pipeline
+        from runner.spec.validate import load_pipeline
+        from runner.state.plan import make_plan
 
         pipeline, diagnostics = load_pipeline(path)
         loaded = time.perf_counter()

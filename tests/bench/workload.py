@@ -20,7 +20,7 @@ ACCOUNTS: tuple[Account, ...] = (
     ("222222", "paid", 3, None),
     ("333333", "paid", 3, None),
 )
-"""The issue's three accounts: one free with maxJobs 2, two paid with maxJobs 3."""
+"""The benchmark's three accounts: one free with maxJobs 2, two paid with maxJobs 3."""
 RENDER_SLOTS = {"free": 1, "paid": 2}
 
 # (share in tenths of the mix, YAML of the shot without id and prompt)

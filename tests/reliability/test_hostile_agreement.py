@@ -22,13 +22,13 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from runner import catalogue
-from runner.backend import Backend
 from runner.commands.run import RunOptions, render
-from runner.events import ListSink
-from runner.plan import make_plan
+from runner.run.backend import Backend
+from runner.run.events import ListSink
 from runner.sim import SimAccount, SimConfig, Simulator, running_simulator
-from runner.validate import load_pipeline
+from runner.spec import catalogue
+from runner.spec.validate import load_pipeline
+from runner.state.plan import make_plan
 
 SPEED = 6000.0
 CATALOGUE = catalogue.load()

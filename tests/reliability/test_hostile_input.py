@@ -23,7 +23,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runner import catalogue
+from runner.spec import catalogue
 from tests.reliability.conftest import Outcome, assert_no_crash, invoke
 
 SETTINGS = settings(

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from runner.plan import make_plan
 from runner.sim import SimAccount, SimConfig, Simulator, running_simulator
+from runner.state.plan import make_plan
 from tests.reliability.conftest import assert_no_crash, invoke, run_reel
 
 LINKED_SHOT = (

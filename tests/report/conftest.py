@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from runner.plan import sha256_file
 from runner.sim.media import Look, encode_mp4
+from runner.state.plan import sha256_file
 
 CHROMIUM_ARGS = [
     "--headless",

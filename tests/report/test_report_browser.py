@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from runner.catalogue import load
+from runner.spec.catalogue import load
 from tests.report.conftest import CHROMIUM_ARGS, write_video
 
 # The first test may install chromium with apt-get (the session fixture), hence the long timeout.
@@ -88,7 +88,7 @@ def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "--retry-wait", "0.05", "--max-credits", BUDGET, cwd=folder,
     )  # fmt: skip
     assert ran.returncode == 1, ran.stderr  # some shot-takes did not complete, on purpose
-    # What a rerun after an edit leaves (issue 5): an older version set aside, a removed shot.
+    # What a rerun after an edit leaves: an older version set aside, a removed shot.
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     write_video(out / ".reel" / "superseded" / "opening.1.mp4", "an older opening", 2)
     write_video(out / "lantern.mp4", "a shot since removed", 2)

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from runner.cli import main as cli
 from runner.commands.report import main as report_command
 from runner.errors import UsageError
-from runner.report import write_report
-from runner.report_cards import PRELOAD_LIMIT
-from runner.report_format import href, inside
+from runner.report.cards import PRELOAD_LIMIT
+from runner.report.format import href, inside
+from runner.report.write import write_report
 from tests.report.conftest import Links, shot, write_image, write_manifest, write_video
 
 EVIL = '<script>alert("x")</script> & <img src=x onerror=alert(1)> "quoted"'

@@ -16,13 +16,13 @@ import jsonschema
 import pytest
 from PIL import Image
 
-from runner.backend import Backend
 from runner.commands.run import RunOptions, render, select
-from runner.events import ListSink
-from runner.plan import make_plan
-from runner.scheduler import RunResult
+from runner.run.backend import Backend
+from runner.run.events import ListSink
+from runner.run.scheduler import RunResult
 from runner.sim import FaultRates, SimAccount, SimConfig, Simulator, running_simulator
-from runner.validate import load_pipeline
+from runner.spec.validate import load_pipeline
+from runner.state.plan import make_plan
 
 SPEED = 600.0
 SCHEMA = json.loads(

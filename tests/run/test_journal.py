@@ -10,11 +10,11 @@ import anyio
 import httpx
 import pytest
 
-from runner.api import ClientConfig, UseApi
-from runner.journal import Journal
-from runner.plan import make_plan
+from runner.api.useapi import ClientConfig, UseApi
 from runner.sim import Simulator
-from runner.validate import load_pipeline
+from runner.spec.validate import load_pipeline
+from runner.state.journal import Journal
+from runner.state.plan import make_plan
 from tests.run.conftest import creates_per_key, run_pipeline, write_pipeline
 
 ONE = 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - id: a\n    prompt: the one shot\n'
@@ -160,7 +160,7 @@ def test_concurrent_writes_share_commits_and_each_reports_its_own_error(tmp_path
 
 
 def test_a_damaged_journal_is_a_clear_error(tmp_path: Path) -> None:
-    from runner.journal import JournalDamaged
+    from runner.state.journal import JournalDamaged
 
     (tmp_path / "journal.sqlite").write_bytes(b"this is not a database\n" * 100)
     with pytest.raises(JournalDamaged, match=r"journal\.sqlite cannot be read"):

@@ -85,8 +85,8 @@ def test_on_a_terminal_the_estimate_is_shown_and_a_no_spends_nothing(
 ) -> None:
     from runner.commands import run as run_command
     from runner.errors import UsageError
-    from runner.plan import make_plan
-    from runner.validate import load_pipeline
+    from runner.spec.validate import load_pipeline
+    from runner.state.plan import make_plan
 
     pipe, _ = load_pipeline(write_pipeline(tmp_path, SIX))
     assert pipe is not None

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import anyio
 
-from runner.api import ClientConfig, UseApi
-from runner.backend import Backend
+from runner.api.useapi import ClientConfig, UseApi
 from runner.commands.run import RunOptions, render
-from runner.events import ListSink
-from runner.journal import Journal
-from runner.plan import make_plan, sha256_file
+from runner.run.backend import Backend
+from runner.run.events import ListSink
 from runner.sim import Simulator, running_simulator
-from runner.validate import load_pipeline
+from runner.spec.validate import load_pipeline
+from runner.state.journal import Journal
+from runner.state.plan import make_plan, sha256_file
 from tests.run.conftest import VALIDATOR, run_pipeline, sim_config, write_pipeline
 
 TWO = """accounts: {"111": {maxJobs: 2}}
@@ -167,7 +167,7 @@ def _made(journal: Journal, key: str, fingerprint: str, output: Path) -> None:
 
 
 def test_versions_set_aside_never_collide(tmp_path: Path) -> None:
-    from runner.supersede import History
+    from runner.state.supersede import History
 
     path = write_pipeline(tmp_path, TWO)
     pipe, _ = load_pipeline(path)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from runner.commands.run import RunOptions
-from runner.events import TakeChanged
-from runner.plan import sha256_file
+from runner.run.events import TakeChanged
 from runner.sim import Simulator, running_simulator
+from runner.state.plan import sha256_file
 from tests.run.conftest import (
     check_ledger,
     creates_per_key,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import anyio
 
-from runner.placement import AccountSlots, Placement
-from runner.records import Video
-from runner.retry import Progress, Timing
+from runner.api.records import Video
+from runner.run.placement import AccountSlots, Placement
+from runner.run.retry import Progress, Timing
 
 
 def _video(status: int, percent: int | None = None) -> Video:

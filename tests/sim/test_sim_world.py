@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from runner import catalogue
 from runner.sim import SimAccount, SimConfig
 from runner.sim.jobs import CreateRequest, base_render_seconds
 from runner.sim.validate_body import check_create
 from runner.sim.world import World
+from runner.spec import catalogue
 
 
 class Clock:

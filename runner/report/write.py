@@ -1,0 +1,79 @@
+"""`<output>/report.html`: the storyboard review page of a run, drawn from its manifest.
+
+`write_report(output_dir)` is called at the end of every `reel run` and by `reel report`. It
+reads `manifest.json`, makes the poster frames and frame thumbnails inside the output folder
+(`.reel/report/`), and writes the page atomically; every path on the page is relative, so the
+folder can be zipped and shared and still work.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from runner.report.assets import Assets, VideoInfo
+from runner.report.cards import PRELOAD_LIMIT, CardView, Thumb, Version
+from runner.report.format import inside
+from runner.report.html import Orphan, page
+from runner.report.model import FrameRef, RunView, ShotCard, read_manifest, run_view
+from runner.state.manifest import write_atomic
+
+REPORT_NAME = "report.html"
+
+
+def _frame_source(frame: FrameRef, run: RunView) -> Path | None:
+    if frame.path is None:
+        return None
+    path = Path(frame.path)
+    # Relative frame paths are relative to the pipeline file, as in the pipeline itself.
+    return path if path.is_absolute() else Path(run.pipeline).parent / path
+
+
+def _card(shot: ShotCard, n: int, run: RunView, assets: Assets, preload: str) -> CardView:
+    video = inside(assets.output_dir, shot.output.path) if shot.output else None
+    info = VideoInfo(None, None)
+    if video is not None and shot.output is not None:
+        info = assets.video(video, shot.output.sha256)
+    thumbs = []
+    for frame in shot.frames:
+        source = _frame_source(frame, run)
+        src = assets.thumbnail(source, frame.sha256) if source is not None else None
+        thumbs.append(Thumb(frame, src))
+    versions = tuple(
+        Version(p, inside(assets.output_dir, p.path)) for p in run.superseded if p.key == shot.key
+    )
+    return CardView(shot, f"shot-{n}", video, info, preload, tuple(thumbs), versions)
+
+
+def _pipeline_name(document: dict[str, Any]) -> None:
+    """Give the document the pipeline's `name` when the manifest lacks one (best effort)."""
+    path = document.get("pipeline")
+    if isinstance(document.get("name"), str) or not isinstance(path, str):
+        return
+    try:
+        pipeline = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return
+    if isinstance(pipeline, dict) and isinstance(pipeline.get("name"), str):
+        document["name"] = pipeline["name"]
+
+
+def write_report(output_dir: Path) -> Path:
+    """Write `<output_dir>/report.html` from its manifest; the page's path.
+
+    Raises UsageError when the folder has no readable manifest.
+    """
+    document = read_manifest(output_dir)
+    _pipeline_name(document)
+    run = run_view(document)
+    assets = Assets(output_dir)
+    many = sum(1 for shot in run.shots if shot.output is not None) > PRELOAD_LIMIT
+    preload = "none" if many else "metadata"
+    cards = [_card(shot, n, run, assets, preload) for n, shot in enumerate(run.shots, 1)]
+    orphans = [Orphan(p, inside(output_dir, p.path)) for p in run.orphaned]
+    assets.finish()
+    target = output_dir / REPORT_NAME
+    write_atomic(target, page(run, cards, orphans))
+    return target

@@ -1,0 +1,91 @@
+"""Builds the typed records of a pipeline that passed validation: defaults applied, options and
+aspect ratio resolved, accounts pinned, paths made absolute."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from runner.spec import catalogue
+from runner.spec.checks import FILE_ID, ShotView
+from runner.spec.pipeline import Account, Frame, Frames, Pipeline, Shot
+
+DEFAULT_MAX_JOBS = 2
+"""When an account gives no maxJobs: safe for a Free account (useapi's own advice)."""
+
+
+def _normal(path: Path) -> Path:
+    """Absolute, with `..` folded away (symlinks are left as the user wrote them)."""
+    return Path(os.path.normpath(path.absolute()))
+
+
+@lru_cache(maxsize=4096)
+def _frame(source: str, base: Path) -> Frame:
+    if FILE_ID.match(source):
+        return Frame(source=source, file_id=source)
+    return Frame(source=source, path=_normal(base / source))
+
+
+def _frames(raw: Any, base: Path) -> Frames:
+    if not isinstance(raw, dict):
+        return Frames()
+    first, last = raw.get("first"), raw.get("last")
+    return Frames(
+        first=_frame(first, base) if first else None,
+        last=_frame(last, base) if last else None,
+        references=tuple(_frame(r, base) for r in raw.get("references") or ()),
+    )
+
+
+def _shot(view: ShotView, base: Path) -> Shot:
+    cat = catalogue.load()
+    raw = view.merged
+    model = view.model
+    assert model is not None  # validation passed
+    frames = _frames(raw.get("frames"), base)
+    account = raw.get("account")
+    if account is None:
+        account = next(
+            (
+                FILE_ID.match(f.file_id).group(1)  # type: ignore[union-attr]
+                for _, f in frames.all()
+                if f.file_id
+            ),
+            None,
+        )
+    return Shot(
+        id=raw["id"],
+        index=view.index,
+        model=model.name,
+        options=view.option,
+        prompt=raw.get("prompt"),
+        aspect_ratio=raw.get("aspectRatio", cat.default_aspect_ratio)
+        if model.aspect_ratio
+        else None,
+        prompt_optimization=raw.get("promptOptimization"),
+        frames=frames,
+        takes=int(raw.get("takes", 1)),
+        account=account,
+        reply_url=raw.get("replyUrl"),
+        reply_ref=raw.get("replyRef"),
+    )
+
+
+def build_pipeline(path: Path, data: dict[str, Any], views: list[ShotView]) -> Pipeline:
+    """The records of a valid pipeline file (`path` absolute)."""
+    base = path.parent
+    name = data.get("name") or path.stem
+    output = base / (data.get("output") or f"renders/{name}")
+    accounts = tuple(
+        Account(id=k, max_jobs=int((v or {}).get("maxJobs", DEFAULT_MAX_JOBS)))
+        for k, v in (data.get("accounts") or {}).items()
+    )
+    return Pipeline(
+        path=path,
+        name=name,
+        output=_normal(output),
+        accounts=accounts,
+        shots=tuple(_shot(v, base) for v in views),
+    )

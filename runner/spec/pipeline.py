@@ -1,0 +1,94 @@
+"""The validated pipeline as typed, immutable records: what every later stage receives.
+
+Records are made only by `runner.spec.validate` from a file that passed every check, with the
+defaults already applied, so later stages never see a dict or an unresolved default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One image: a local file (resolved to an absolute path) or an existing fileID."""
+
+    source: str
+    """As written in the pipeline file."""
+    path: Path | None = None
+    file_id: str | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return self.path is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Frames:
+    """A shot's images. API mapping: first → fileID, last → end_frame_fileID,
+    references → fileID, fileID2 … fileID14."""
+
+    first: Frame | None = None
+    last: Frame | None = None
+    references: tuple[Frame, ...] = ()
+
+    def all(self) -> tuple[tuple[str, Frame], ...]:
+        """(role, frame) pairs: ("first", …), ("last", …), ("references[0]", …) …"""
+        out: list[tuple[str, Frame]] = []
+        if self.first is not None:
+            out.append(("first", self.first))
+        if self.last is not None:
+            out.append(("last", self.last))
+        out.extend((f"references[{i}]", f) for i, f in enumerate(self.references))
+        return tuple(out)
+
+    @property
+    def empty(self) -> bool:
+        return self.first is None and self.last is None and not self.references
+
+
+@dataclass(frozen=True, slots=True)
+class Shot:
+    """One shot with every default resolved."""
+
+    id: str
+    index: int
+    """Position in the pipeline file (0-based)."""
+    model: str
+    options: str | None
+    """Always set for models that take options (the catalogue default when omitted)."""
+    prompt: str | None
+    aspect_ratio: str | None
+    """Set (default 16:9) for the models that take it, None for the others."""
+    prompt_optimization: bool | None
+    frames: Frames
+    takes: int
+    account: str | None
+    """The account the shot is pinned to: its `account:`, or the one its fileIDs name."""
+    reply_url: str | None = None
+    reply_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A MiniMax account named in the pipeline, with its job limit."""
+
+    id: str
+    max_jobs: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """A whole validated pipeline file."""
+
+    path: Path
+    name: str
+    output: Path
+    """Absolute output folder."""
+    accounts: tuple[Account, ...]
+    shots: tuple[Shot, ...]
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent

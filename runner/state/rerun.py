@@ -1,0 +1,225 @@
+"""What a rerun will do with each shot-take, read from the journal alone (never the API).
+
+The rules are those `runner.run.job` acts on; `reel plan`, `reel status` and the run's start-up
+(which decides whether the API must be asked anything at all) read them from here:
+
+| the journal's newest row for the shot-take's fingerprint | action                          |
+|----------------------------------------------------------|---------------------------------|
+| none (a new shot-take, or its fingerprint changed)       | render (costs its credits)      |
+| completed, output in place with its recorded sha256      | reuse (no request at all)       |
+| completed, output missing or different                   | resume: download the job again; |
+|                                                          | render if the API lost it       |
+| created (a job id, not finished)                         | resume: poll it, download it    |
+| intended (no job id: killed between send and reply)      | resume: look the job up first;  |
+|                                                          | render if it is not found       |
+| failed / moderated                                       | keep; render with --retry-failed|
+| abandoned / expired (no job, or its video is gone)       | render                          |
+| the shot is named by --force                             | render (old output superseded)  |
+
+A job made on another backend (an earlier embedded simulator, whose jobs vanished with it)
+cannot be polled here: unless its output is intact, the shot-take renders again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from runner.state.journal import JOURNAL_NAME, JobRecord, Journal
+from runner.state.plan import ShotTake, sha256_file
+
+Action = Literal["reuse", "resume", "render", "keep"]
+EMBEDDED = "embedded-simulator:"
+"""Prefix of the journal's backend id for an embedded simulator (`runner.run.backend`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a rerun does with one shot-take, and why."""
+
+    take: ShotTake
+    action: Action
+    reason: str
+    record: JobRecord | None
+    """The journal's newest row for this shot-take and fingerprint."""
+    changed: bool = False
+    """An earlier run rendered this shot-take with another fingerprint."""
+
+    @property
+    def credits(self) -> int:
+        """What the rerun spends on it (an intent whose job a lookup does not find renders
+        too: see `lookup_credits`)."""
+        return self.take.credits if self.action == "render" else 0
+
+    @property
+    def needs_accounts(self) -> bool:
+        """Whether it may create a job (then the run must know its accounts)."""
+        return self.action == "render" or (
+            self.action == "resume" and self.record is not None and self.record.video_id is None
+        )
+
+
+def intact(record: JobRecord) -> bool:
+    """The recorded output is where it was, with its recorded size and sha256."""
+    if record.output_path is None or record.output_sha256 is None:
+        return False
+    path = Path(record.output_path)
+    try:
+        return (
+            path.stat().st_size == record.output_bytes and sha256_file(path) == record.output_sha256
+        )
+    except OSError:
+        return False
+
+
+def _foreign(record: JobRecord, backend: str | None) -> bool:
+    """The job lives on another backend than the next run's (None: an embedded simulator)."""
+    if backend is None:
+        return True
+    return record.backend != backend
+
+
+def decide(  # noqa: PLR0911 - one return per row of the module's table
+    journal: Journal,
+    take: ShotTake,
+    *,
+    retry_failed: bool = False,
+    forced: bool = False,
+    backend: str | None,
+) -> Decision:
+    """The decision for one shot-take. `backend` is the journal id of the API the next run
+    talks to (None: an embedded simulator, on which no earlier job exists)."""
+    record = journal.latest(take.key, take.fingerprint)
+    earlier = record or journal.latest(take.key)
+    changed = earlier is not None and earlier.fingerprint != take.fingerprint
+    if forced:
+        return Decision(take, "render", "forced (--force)", record, changed)
+    if record is None:
+        return Decision(take, "render", "changed" if changed else "new", None, changed)
+    state = record.state
+    if state in ("abandoned", "expired"):
+        why = "not sent before" if state == "abandoned" else "its video expired on the API"
+        return Decision(take, "render", why, record)
+    if state in ("failed", "moderated"):
+        if retry_failed:
+            return Decision(take, "render", f"{state} → retry (--retry-failed)", record)
+        why = record.error or state
+        return Decision(take, "keep", f"{state}: {why} (--retry-failed renders it)", record)
+    if state == "completed" and intact(record):
+        return Decision(take, "reuse", "completed, unchanged", record)
+    if _foreign(record, backend):
+        return Decision(take, "render", "its job was on an earlier embedded simulator", record)
+    if state == "completed":
+        missing = record.output_path is None or not Path(record.output_path).exists()
+        what = "missing" if missing else "damaged (sha256 differs)"
+        return Decision(
+            take,
+            "resume",
+            f"output {what}: download job again (renders anew if the API no longer has it)",
+            record,
+        )
+    if record.video_id is not None:
+        return Decision(take, "resume", f"job {record.video_id} not finished: poll it", record)
+    return Decision(take, "resume", "sent before, no reply: look the job up first", record)
+
+
+def decide_all(
+    output: Path,
+    takes: Iterable[ShotTake],
+    *,
+    retry_failed: bool = False,
+    force: Iterable[str] = (),
+    backend: str | None,
+) -> list[Decision]:
+    """Decisions for every shot-take, from the journal in `output/.reel` (none: all new)."""
+    forced = set(force)
+    folder = output / ".reel"
+    if not (folder / JOURNAL_NAME).exists():
+        return [
+            Decision(t, "render", "forced (--force)" if t.shot.id in forced else "new", None)
+            for t in takes
+        ]
+    journal = Journal(folder, backend or "")
+    try:
+        return [
+            decide(
+                journal,
+                t,
+                retry_failed=retry_failed,
+                forced=t.shot.id in forced,
+                backend=backend,
+            )
+            for t in takes
+        ]
+    finally:
+        journal.close()
+
+
+def rerun_credits(decisions: Sequence[Decision]) -> int:
+    """What the rerun will spend on the shot-takes it renders (see `lookup_credits`)."""
+    return sum(d.credits for d in decisions)
+
+
+def lookup_credits(decisions: Sequence[Decision]) -> int:
+    """What it may spend besides: intents whose job a lookup may not find (then they render)."""
+    return sum(
+        d.take.credits
+        for d in decisions
+        if d.action == "resume" and d.record is not None and d.record.video_id is None
+    )
+
+
+def next_backend() -> str | None:
+    """The journal id of the backend `reel run` would use now (as `runner.run.backend` picks it):
+    USEAPI_TOKEN set → the base URL; else None (an embedded simulator)."""
+    import os
+
+    from runner.api.useapi import DEFAULT_BASE_URL
+
+    if not os.environ.get("USEAPI_TOKEN", "").strip():
+        return None
+    return (os.environ.get("USEAPI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What a run must know before it starts its shot-takes (from the journal, no hashing)."""
+
+    needs_accounts: bool
+    """Some shot-take may create a job: the accounts and their load must be read."""
+    slots: dict[str, str]
+    """Shot-take key → account of each job an earlier run made or may have made and this run
+    resumes: its slot is counted before any fresh work is placed."""
+
+
+def held_jobs(
+    journal: Journal, takes: Iterable[ShotTake], *, retry_failed: bool, force: Iterable[str]
+) -> Held:
+    """Which accounts' slots resumed jobs hold, and whether any shot-take may render."""
+    forced = set(force)
+    needs = False
+    slots: dict[str, str] = {}
+    for take in takes:
+        record = None if take.shot.id in forced else journal.latest(take.key, take.fingerprint)
+        if record is None or record.state in ("abandoned", "expired"):
+            needs = True
+        elif record.state in ("failed", "moderated"):
+            needs = needs or retry_failed
+        elif record.state == "completed" or record.backend != journal.backend:
+            # Re-downloading costs nothing, but a video the API no longer has renders again.
+            needs = needs or not _present(record)
+        else:
+            slots[take.key] = record.account
+            needs = needs or record.video_id is None  # a lookup that finds nothing sends
+    return Held(needs, slots)
+
+
+def _present(record: JobRecord) -> bool:
+    if record.output_path is None or record.state != "completed":
+        return False
+    try:
+        return Path(record.output_path).stat().st_size == record.output_bytes
+    except OSError:
+        return False

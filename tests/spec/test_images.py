@@ -1,0 +1,58 @@
+"""Local images are judged by their content, never by their name, and never raise."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from runner.spec.images import ImageInfo, ImageProblem, inspect
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "content_type"),
+    [
+        ("PNG", "a.jpg", "image/png"),
+        ("JPEG", "a.png", "image/jpeg"),
+        ("WEBP", "a.bin", "image/jpeg"),
+    ],
+)
+def test_formats_by_content(tmp_path: Path, fmt: str, name: str, content_type: str) -> None:
+    path = tmp_path / name
+    Image.new("RGB", (32, 18), "red").save(path, fmt)
+    info = inspect(path)
+    assert info == ImageInfo(format=fmt, width=32, height=18, bytes=path.stat().st_size)
+    assert info.content_type == content_type
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "is not a PNG, JPEG or WebP image (its content is a GIF)"),
+        (b"", "is not a PNG, JPEG or WebP image (its content is empty)"),
+        (b"hello world\n", "is not a PNG, JPEG or WebP image (its content is text)"),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00",
+            "is not a PNG, JPEG or WebP image (its content is not an image Pillow can read)",
+        ),
+        (b"%PDF-1.4\n", "is not a PNG, JPEG or WebP image (its content is a PDF)"),
+    ],
+)
+def test_not_an_accepted_image(tmp_path: Path, content: bytes | None, message: str) -> None:
+    path = tmp_path / "x.png"
+    if content is None:
+        Image.new("RGB", (8, 8)).save(path, "GIF")
+    else:
+        path.write_bytes(content)
+    assert inspect(path) == ImageProblem(message)
+
+
+def test_missing_folder_and_fifo(tmp_path: Path) -> None:
+    assert inspect(tmp_path / "nope.png") == ImageProblem("no such file")
+    assert inspect(tmp_path) == ImageProblem("is a folder, not an image")
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    assert inspect(fifo) == ImageProblem("is not a regular file")
+    assert inspect(Path("a\0b.png")) == ImageProblem("is not a usable file name")
