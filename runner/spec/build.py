@@ -10,7 +10,17 @@ from typing import Any
 
 from runner.spec import catalogue
 from runner.spec.checks import FILE_ID, ShotView
-from runner.spec.pipeline import Account, Frame, Frames, Pipeline, Shot
+from runner.spec.pipeline import (
+    Account,
+    CastMember,
+    Frame,
+    Frames,
+    LeftOut,
+    Pipeline,
+    PromptPart,
+    Shot,
+)
+from runner.spec.storyboard import Storyboard
 
 DEFAULT_MAX_JOBS = 2
 """When an account gives no maxJobs: safe for a Free account (useapi's own advice)."""
@@ -70,10 +80,29 @@ def _shot(view: ShotView, base: Path) -> Shot:
         account=account,
         reply_url=raw.get("replyUrl"),
         reply_ref=raw.get("replyRef"),
+        look=view.story.look,
+        cast=view.story.cast,
+        prompt_parts=_parts(view),
+        variant_of=view.story.variant_of,
+        matrix=view.story.matrix,
     )
 
 
-def build_pipeline(path: Path, data: dict[str, Any], views: list[ShotView]) -> Pipeline:
+def _parts(view: ShotView) -> tuple[PromptPart, ...]:
+    resolved = view.story.resolved
+    if resolved is not None:
+        return resolved.parts
+    prompt = view.merged.get("prompt")
+    return (PromptPart(prompt),) if isinstance(prompt, str) and prompt else ()
+
+
+def build_pipeline(
+    path: Path,
+    data: dict[str, Any],
+    views: list[ShotView],
+    story: Storyboard | None = None,
+    left_out: list[LeftOut] | None = None,
+) -> Pipeline:
     """The records of a valid pipeline file (`path` absolute)."""
     base = path.parent
     name = data.get("name") or path.stem
@@ -88,4 +117,9 @@ def build_pipeline(path: Path, data: dict[str, Any], views: list[ShotView]) -> P
         output=_normal(output),
         accounts=accounts,
         shots=tuple(_shot(v, base) for v in views),
+        cast=tuple(
+            CastMember(c.name, c.description, tuple(_frame(r, base) for r in c.references))
+            for c in (story.cast.values() if story else ())
+        ),
+        left_out=tuple(left_out or ()),
     )
