@@ -15,6 +15,7 @@ def main(
     out: str | None,
     retry_failed: bool,
     force: list[str],
+    prompts: bool = False,
 ) -> int:
     """Print the plan of a valid pipeline; exit 2 with its diagnostics when it is invalid.
 
@@ -48,5 +49,5 @@ def main(
         from runner.commands.tables import print_plan
 
         earlier = (output / ".reel" / "journal.sqlite").exists()
-        print_plan(plan, file, output, decisions if earlier or force else None)
+        print_plan(plan, file, output, decisions if earlier or force else None, prompts=prompts)
     return EXIT_OK

@@ -20,7 +20,7 @@ from runner.spec.pipeline import (
     PromptPart,
     Shot,
 )
-from runner.spec.storyboard import Storyboard
+from runner.spec.storyboard import CastSpec, Storyboard
 
 DEFAULT_MAX_JOBS = 2
 """When an account gives no maxJobs: safe for a Free account (useapi's own advice)."""
@@ -49,7 +49,11 @@ def _frames(raw: Any, base: Path) -> Frames:
     )
 
 
-def _shot(view: ShotView, base: Path) -> Shot:
+def _member(spec: CastSpec, base: Path) -> CastMember:
+    return CastMember(spec.name, spec.description, tuple(_frame(r, base) for r in spec.references))
+
+
+def _shot(view: ShotView, base: Path, story: Storyboard) -> Shot:
     cat = catalogue.load()
     raw = view.merged
     model = view.model
@@ -81,7 +85,7 @@ def _shot(view: ShotView, base: Path) -> Shot:
         reply_url=raw.get("replyUrl"),
         reply_ref=raw.get("replyRef"),
         look=view.story.look,
-        cast=view.story.cast,
+        cast=tuple(_member(story.cast[name], base) for name in view.story.cast),
         prompt_parts=_parts(view),
         variant_of=view.story.variant_of,
         matrix=view.story.matrix,
@@ -104,6 +108,7 @@ def build_pipeline(
     left_out: list[LeftOut] | None = None,
 ) -> Pipeline:
     """The records of a valid pipeline file (`path` absolute)."""
+    story = story or Storyboard()
     base = path.parent
     name = data.get("name") or path.stem
     output = base / (data.get("output") or f"renders/{name}")
@@ -116,10 +121,7 @@ def build_pipeline(
         name=name,
         output=_normal(output),
         accounts=accounts,
-        shots=tuple(_shot(v, base) for v in views),
-        cast=tuple(
-            CastMember(c.name, c.description, tuple(_frame(r, base) for r in c.references))
-            for c in (story.cast.values() if story else ())
-        ),
+        shots=tuple(_shot(v, base, story) for v in views),
+        cast=tuple(_member(c, base) for c in story.cast.values()),
         left_out=tuple(left_out or ()),
     )

@@ -99,7 +99,7 @@ class Shot:
     reply_ref: str | None = None
     look: str | None = None
     """The look appended to (or placed in) the prompt; None for none."""
-    cast: tuple[str, ...] = ()
+    cast: tuple[CastMember, ...] = ()
     """Cast members whose references lead `frames.references`, in order."""
     prompt_parts: tuple[PromptPart, ...] = ()
     """The resolved `prompt` in pieces, each with its source (empty without a prompt)."""
