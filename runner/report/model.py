@@ -205,7 +205,9 @@ def _shot(raw: dict[str, Any], takes: dict[str, int]) -> ShotCard:
         cast=_strs(raw.get("cast")),
         prompt_parts=_parts(raw.get("promptParts")),
         variant_of=_str(raw.get("variantOf")),
-        matrix=tuple((str(k), v) for k, v in _dict(raw.get("matrix")).items() if isinstance(v, str)),
+        matrix=tuple(
+            (str(k), v) for k, v in _dict(raw.get("matrix")).items() if isinstance(v, str)
+        ),
     )
 
 

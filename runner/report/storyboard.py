@@ -108,7 +108,7 @@ def grid_html(owner: str, cards: list[CardView]) -> str:
     return (
         f'<section class="matrix" aria-label="matrix {esc(owner)}"><header><h2>{esc(owner)}</h2>'
         f'<span class="dim">matrix: {n} video{"s" * (n > 1)}, {len(models)} '
-        f'model{"s" * (len(models) > 1)}</span></header>{shared}'
+        f"model{'s' * (len(models) > 1)}</span></header>{shared}"
         f'<div class="gridwrap"><table class="grid"><thead><tr><th scope="col">model</th>'
         f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
     )

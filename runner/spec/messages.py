@@ -150,8 +150,7 @@ def translate(
     if "propertyNames" in error.schema_path and path[:1] in (("vars",), ("looks",), ("cast",)):
         section = str(path[0])
         what = (
-            "1 to 32 letters, digits, '_' or '-', starting with a letter or digit, and not "
-            "`none`"
+            "1 to 32 letters, digits, '_' or '-', starting with a letter or digit, and not `none`"
             if section == "looks"
             else "1 to 64 letters, digits, '_' or '-', starting with a letter or '_'"
         )

@@ -91,15 +91,7 @@ def read(data: dict[str, Any]) -> tuple[Storyboard, list[Issue]]:
     story = Storyboard(
         vars={k: v for k, v in raw_vars.items() if isinstance(v, str)},
         looks={k: v for k, v in raw_looks.items() if isinstance(v, str)},
-        cast={
-            k: CastSpec(
-                k,
-                v.get("description") if isinstance(v.get("description"), str) else k,
-                tuple(r for r in v.get("references") or () if isinstance(r, str) and r),
-            )
-            for k, v in raw_cast.items()
-            if isinstance(v, dict)
-        },
+        cast={k: _member(k, v) for k, v in raw_cast.items() if isinstance(v, dict)},
     )
     issues = [
         Issue(("vars", name), "vars", f"{{{name}}} is both a var and a cast member; rename one")
@@ -126,6 +118,18 @@ def read(data: dict[str, Any]) -> tuple[Storyboard, list[Issue]]:
             )
         )
     return story, issues
+
+
+def _member(name: str, raw: dict[str, Any]) -> CastSpec:
+    description = raw.get("description")
+    references = raw.get("references")
+    return CastSpec(
+        name,
+        description if isinstance(description, str) and description else name,
+        tuple(r for r in references if isinstance(r, str) and r)
+        if isinstance(references, list)
+        else (),
+    )
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -279,6 +283,43 @@ class _Combo:
     matrix: tuple[tuple[str, str], ...] = ()
 
 
+def _axes(
+    base: KeyPath,
+    raw: dict[str, Any],
+    matrix: dict[str, Any],
+    story: Storyboard,
+    cat: Catalogue,
+    issues: list[Issue],
+) -> list[tuple[str, list[tuple[int, str]]]] | None:
+    """Each axis with its (position, value) pairs; None when the matrix is broken (said so:
+    here, or by the schema)."""
+    axes: list[tuple[str, list[tuple[int, str]]]] = []
+    broken = False
+    for axis in AXES:
+        values = matrix.get(axis)
+        if not isinstance(values, list):
+            continue
+        if axis in raw:
+            message = f"{axis} is set both here and in matrix.{axis}; keep one"
+            issues.append(Issue((*base, axis), "matrix", message, at_key=True))
+            broken = True
+        good = [(j, v) for j, v in enumerate(values) if _known(axis, v, story, cat)]
+        broken |= len(good) != len(values)
+        if axis == "look":  # the schema knows no look names: unknown ones are reported here
+            known = ", ".join(story.looks) or "none defined"
+            issues.extend(
+                Issue(
+                    (*base, "matrix", axis, j),
+                    "look",
+                    f"unknown look {v!r}; the looks are {known} (or `none`)",
+                )
+                for j, v in enumerate(values)
+                if isinstance(v, str) and not _known(axis, v, story, cat)
+            )
+        axes.append((axis, good))
+    return None if broken or not axes else axes
+
+
 def _matrix(
     base: KeyPath,
     raw: dict[str, Any],
@@ -291,55 +332,16 @@ def _matrix(
     matrix = raw.get("matrix")
     if not isinstance(matrix, dict) or not isinstance(raw.get("id"), str):
         return [({}, _Combo({}))], []
-    axes: list[tuple[str, list[tuple[int, str]]]] = []
-    broken = False
-    for axis in AXES:
-        values = matrix.get(axis)
-        if not isinstance(values, list):
-            continue
-        if axis in raw:
-            issues.append(
-                Issue(
-                    (*base, axis),
-                    "matrix",
-                    f"{axis} is set both here and in matrix.{axis}; keep one",
-                    at_key=True,
-                )
-            )
-            broken = True
-        good = [(j, v) for j, v in enumerate(values) if _known(axis, v, story, cat)]
-        broken |= len(good) != len(values)  # the schema (or the look check) reports the others
-        if axis == "look":
-            for j, v in enumerate(values):
-                if isinstance(v, str) and not _known(axis, v, story, cat):
-                    known = ", ".join(story.looks) or "none defined"
-                    issues.append(
-                        Issue(
-                            (*base, "matrix", axis, j),
-                            "look",
-                            f"unknown look {v!r}; the looks are {known} (or `none`)",
-                        )
-                    )
-        axes.append((axis, good))
-    if not axes or broken:
+    axes = _axes(base, raw, matrix, story, cat, issues)
+    if axes is None:
         return [], []
     shot_id: str = raw["id"]
+    names = [axis for axis, _values in axes]
     combos: list[tuple[dict[str, str | None], _Combo]] = []
     left_out: list[LeftOut] = []
     for choice in itertools.product(*(values for _axis, values in axes)):
-        names = [axis for axis, _values in axes]
         fields: dict[str, str | None] = {a: v for a, (_j, v) in zip(names, choice, strict=True)}
         variant_id = ".".join([shot_id, *(_slug(v) for _j, v in choice)])
-        where = {a: (*base, "matrix", a, j) for a, (j, _v) in zip(names, choice, strict=True)}
-        trial = {**merged, **fields}
-        model = cat.models.get(trial.get("model") or infer_model(trial))
-        if model is None:
-            continue  # an unknown model: the schema reports it
-        _drop_defaults(fields, raw, merged, model)
-        reason = _cannot_take(model, {**trial, **fields}, fields, story)
-        if reason is not None:
-            left_out.append(LeftOut(variant_id, shot_id, reason))
-            continue
         if len(variant_id) > MAX_VARIANT_ID:
             issues.append(
                 Issue(
@@ -350,9 +352,19 @@ def _matrix(
                 )
             )
             return [], []
-        matrix_values = tuple((a, v) for a, (_j, v) in zip(names, choice, strict=True))
+        trial = {**merged, **fields}
+        model = cat.models.get(trial.get("model") or infer_model(trial))
+        if model is None:
+            continue  # an unknown model: the schema reports it
+        _drop_defaults(fields, raw, merged, model)
+        reason = _cannot_take(model, {**trial, **fields}, fields, story)
+        if reason is not None:
+            left_out.append(LeftOut(variant_id, shot_id, reason))
+            continue
+        where = {a: (*base, "matrix", a, j) for a, (j, _v) in zip(names, choice, strict=True)}
+        values = tuple((a, v) for a, (_j, v) in zip(names, choice, strict=True))
         fields["id"] = variant_id
-        combos.append((fields, _Combo(where, shot_id, matrix_values)))
+        combos.append((fields, _Combo(where, shot_id, values)))
     if not combos:
         reasons = "; ".join(f"{o.id}: {o.reason}" for o in left_out)
         issues.append(
@@ -385,12 +397,12 @@ def _drop_defaults(
     (the model's own default applies), so that a matrix across families works under defaults
     written for one of them."""
     option = merged.get("options")
-    if "options" not in fields and "options" not in raw and option is not None:
-        if not isinstance(option, str) or model.option(option) is None:
-            fields["options"] = None
-    if "aspectRatio" not in fields and "aspectRatio" not in raw and "aspectRatio" in merged:
-        if not model.aspect_ratio:
-            fields["aspectRatio"] = None
+    inherited = "options" not in fields and "options" not in raw and option is not None
+    if inherited and (not isinstance(option, str) or model.option(option) is None):
+        fields["options"] = None
+    inherited = "aspectRatio" not in fields and "aspectRatio" not in raw
+    if inherited and "aspectRatio" in merged and not model.aspect_ratio:
+        fields["aspectRatio"] = None
 
 
 def _cannot_take(
@@ -398,13 +410,18 @@ def _cannot_take(
 ) -> str | None:
     """Why `model` cannot render this combination (None: it can)."""
     option = fields.get("options")
-    if option is not None:
-        if not model.options:
-            return f"{model.name} takes no options"
-        if model.option(option) is None:
-            return f"{model.name} has no option {option}"
+    if option is not None and model.option(option) is None:
+        return f"{model.name} {'has no option ' + option if model.options else 'takes no options'}"
     if fields.get("aspectRatio") is not None and not model.aspect_ratio:
         return f"{model.name} takes no aspect ratio"
+    chosen = option if option is not None else shot.get("options")
+    chosen = chosen if isinstance(chosen, str) and model.option(chosen) else model.default_option
+    return _frames_reason(model, shot, chosen, story)
+
+
+def _frames_reason(
+    model: Model, shot: dict[str, Any], option: str | None, story: Storyboard
+) -> str | None:
     frames = shot.get("frames") if isinstance(shot.get("frames"), dict) else {}
     assert isinstance(frames, dict)
     cast = shot.get("cast") if isinstance(shot.get("cast"), list) else []
@@ -412,17 +429,12 @@ def _cannot_take(
     refs = len(frames.get("references") or []) + sum(
         len(story.cast[c].references) for c in cast if isinstance(c, str) and c in story.cast
     )
-    chosen = option if option is not None else shot.get("options")
-    chosen = chosen if isinstance(chosen, str) and model.option(chosen) else model.default_option
     lo, hi = model.references
-    if refs > hi:
-        return f"{model.name} takes {'no' if hi == 0 else f'at most {hi}'} reference images"
-    if refs < lo:
-        return f"{model.name} needs {lo} reference image{'s' * (lo > 1)} or more"
-    if frames.get("first") and model.first == "none":
-        return f"{model.name} takes no first frame"
-    if not frames.get("first") and model.needs_first_with(chosen):
-        return f"{model.name} needs a first frame"
-    if frames.get("last") and not model.allows_last_with(chosen):
-        return f"{model.name} takes no end frame"
-    return None
+    problems = [
+        (refs > hi, f"takes {'no' if hi == 0 else f'at most {hi}'} reference images"),
+        (refs < lo, f"needs {lo} reference image{'s' * (lo > 1)} or more"),
+        (bool(frames.get("first")) and model.first == "none", "takes no first frame"),
+        (not frames.get("first") and model.needs_first_with(option), "needs a first frame"),
+        (bool(frames.get("last")) and not model.allows_last_with(option), "takes no end frame"),
+    ]
+    return next((f"{model.name} {why}" for broken, why in problems if broken), None)

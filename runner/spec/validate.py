@@ -19,8 +19,8 @@ from typing import Any
 from runner.spec import catalogue, storyboard
 from runner.spec.catalogue import Catalogue
 from runner.spec.checks import Finding, ShotChecker, ShotView
-from runner.spec.images import ImageProblem
 from runner.spec.diagnostics import Diagnostic, Severity, has_errors, sort_key
+from runner.spec.images import ImageProblem
 from runner.spec.keypath import KeyPath, render
 from runner.spec.loader import Marks, load_file
 from runner.spec.messages import Problem, rule_for, translate
@@ -262,13 +262,14 @@ def _shot(
         return []
     expanded = storyboard.expand(index, raw, defaults, story, cat, lambda s: _infer_model(s, cat))
     for issue in expanded.issues:
-        if issue.path[0] == "defaults" and len(issue.path) > 1:
-            if str(issue.path[1]) in report.bad_defaults:
-                continue
+        defaulted = issue.path[0] == "defaults" and len(issue.path) > 1
+        if defaulted and str(issue.path[1]) in report.bad_defaults:
+            continue  # the default itself is invalid: reported once, at defaults
         if issue.offset is not None:
             where = report.marks.locate_in_text(issue.path, issue.offset)
+            path = render(issue.path)
             report.out.append(
-                Diagnostic(report.file, *where, render(issue.path), "error", issue.rule, issue.message)
+                Diagnostic(report.file, *where, path, "error", issue.rule, issue.message)
             )
         else:
             report.add(issue.path, "error", issue.rule, issue.message, at_key=issue.at_key)

@@ -104,9 +104,7 @@ def to_json(
         "takes": takes,
         "creditsByModel": plan.credits_by_model(),
         "totalCredits": plan.total_credits,
-        "leftOut": [
-            {"id": o.id, "shot": o.shot, "reason": o.reason} for o in pipeline.left_out
-        ],
+        "leftOut": [{"id": o.id, "shot": o.shot, "reason": o.reason} for o in pipeline.left_out],
         **({} if decisions is None else {"rerun": rerun_json(decisions)}),
     }
 
