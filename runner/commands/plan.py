@@ -25,11 +25,12 @@ def main(
     """
     from runner.commands.loading import valid_pipeline
     from runner.errors import UsageError
-    from runner.state.plan import make_plan
+    from runner.state.plan import make_plan, with_variants
     from runner.state.rerun import decide_all, next_backend
 
     pipeline = valid_pipeline(file, "nothing was planned")
     plan = make_plan(pipeline)
+    force = list(with_variants(force, pipeline))
     output = Path(out).absolute() if out else pipeline.output
     known = {t.shot.id for t in plan.takes}
     unknown = sorted(set(force) - known)

@@ -89,7 +89,8 @@ def read(data: dict[str, Any]) -> tuple[Storyboard, list[Issue]]:
     twice, reserved names)."""
     raw_vars, raw_looks, raw_cast = (_mapping(data.get(k)) for k in ("vars", "looks", "cast"))
     story = Storyboard(
-        vars={k: v for k, v in raw_vars.items() if isinstance(v, str)},
+        # A value of another type is the schema's to report; it still counts as defined.
+        vars={k: v if isinstance(v, str) else str(v) for k, v in raw_vars.items()},
         looks={k: v for k, v in raw_looks.items() if isinstance(v, str)},
         cast={k: _member(k, v) for k, v in raw_cast.items() if isinstance(v, dict)},
     )

@@ -3,7 +3,11 @@ prompt, and a rerun renders exactly the shots whose resolved prompt (or cast) ch
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from runner.sim import Simulator
@@ -94,3 +98,31 @@ def test_matrix_variants_are_shot_takes_and_a_rerun_without_prompt_changes_sends
     }
     assert len(edited.ledger["creates"]) == len(keys) + 4
     assert all("silver sea" in c["body"]["prompt"] for c in edited.ledger["creates"][len(keys) :])
+
+
+def test_a_matrix_shots_own_id_names_all_its_variants_for_only_and_force(
+    tmp_path: Path,
+) -> None:
+    path = _example(tmp_path, "matrix")
+    folder = tmp_path / "out"
+    args = ["run", str(path), "--out", str(folder), "--poll-interval", "0.05"]
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    only = subprocess.run(
+        [sys.executable, "-m", "runner", *args, "--only", "compare-lamp"],
+        env=env, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    assert only.returncode == 0, only.stderr
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    done = {s["id"] for s in manifest["shots"] if s["status"] == "completed"}
+    assert done == {"compare-lamp.T2V-2.3.768p-6sec", "compare-lamp.Veo-3.1-Fast.veo-720p-8sec"}
+    assert {s["status"] for s in manifest["shots"] if s["id"].startswith("harbour.")} == {"skipped"}
+    plan = subprocess.run(
+        [sys.executable, "-m", "runner", "plan", str(path), "--out", str(folder), "--json",
+         "--force", "compare-lamp"],
+        env=env, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    assert plan.returncode == 0, plan.stderr
+    reasons = {t["id"]: t["reason"] for t in json.loads(plan.stdout)["takes"]}
+    assert reasons["compare-lamp.T2V-2.3.768p-6sec"] == "forced (--force)"
+    assert reasons["compare-lamp.Veo-3.1-Fast.veo-720p-8sec"] == "forced (--force)"
+    assert reasons["harbour.16x9.dusk"] != "forced (--force)"
