@@ -487,3 +487,16 @@ def test_edits_that_leave_every_resolved_prompt_alone_change_no_fingerprint(
         "cat: {references: [cat.png]}", "cat: {description: cat, references: [cat.png]}"
     )
     assert _fingerprints(tmp_path, STORY, described) == before
+
+
+def test_a_mistake_in_a_matrix_shot_is_reported_once_not_per_variant(tmp_path: Path) -> None:
+    errors = _errors(
+        tmp_path,
+        """\
+        shots:
+          - id: a
+            prompt: A walk through {twon}
+            matrix: {model: [T2V-01, T2V-2.3, Veo-3.1-Fast]}
+        """,
+    )
+    assert [(e.line, e.column, e.rule) for e in errors] == [(*_at(tmp_path, "{twon}"), "prompt")]
