@@ -500,3 +500,20 @@ def test_a_mistake_in_a_matrix_shot_is_reported_once_not_per_variant(tmp_path: P
         """,
     )
     assert [(e.line, e.column, e.rule) for e in errors] == [(*_at(tmp_path, "{twon}"), "prompt")]
+
+
+def test_a_shot_of_frames_alone_takes_the_look_as_its_prompt(tmp_path: Path) -> None:
+    pipeline = _valid(
+        tmp_path,
+        """\
+        defaults:
+          look: dusk
+        shots:
+          - id: still
+            frames: {first: own.png}
+          - id: bare
+            look: none
+            frames: {first: own.png}
+        """,
+    )
+    assert _prompts(pipeline) == {"still": "golden hour, long shadows", "bare": None}
