@@ -59,15 +59,28 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
 )
 @click.option("--retry-failed", is_flag=True, help="Plan failed and moderated shots again.")
 @click.option("--force", "force", multiple=True, metavar="ID", help="Plan this shot again.")
+@click.option(
+    "--prompts", is_flag=True, help="Also print each shot's prompt after vars, looks and cast."
+)
 def plan(
-    file: str, as_json: bool, out: str | None, retry_failed: bool, force: tuple[str, ...]
+    file: str,
+    as_json: bool,
+    out: str | None,
+    retry_failed: bool,
+    force: tuple[str, ...],
+    prompts: bool,
 ) -> None:
     """Show what a run will do and what it will cost, without spending anything."""
     from runner.commands import plan as cmd
 
     _finish(
         lambda: cmd.main(
-            file, as_json=as_json, out=out, retry_failed=retry_failed, force=list(force)
+            file,
+            as_json=as_json,
+            out=out,
+            retry_failed=retry_failed,
+            force=list(force),
+            prompts=prompts,
         )
     )
 

@@ -189,6 +189,20 @@ def pictures() -> dict[str, Image.Image]:
         "examples/images/street.webp": frame(
             (640, 360), *DUSK, "street at dusk", lambda i: figure(i, 0.3, (40, 80, 40))
         ),
+        "examples/images/keeper-front.png": frame(
+            (400, 400),
+            (230, 225, 215),
+            (170, 160, 150),
+            "keeper, front",
+            lambda i: figure(i, 0.5, (30, 50, 90)),
+        ),
+        "examples/images/keeper-side.png": frame(
+            (400, 400),
+            (230, 225, 215),
+            (170, 160, 150),
+            "keeper, side",
+            lambda i: figure(i, 0.35, (30, 50, 90)),
+        ),
         "tests/cases/images/small.png": frame((64, 36), *DAWN, "s"),
         "tests/cases/images/other.png": frame((64, 36), *NIGHT, "o"),
         "tests/cases/images/photo.jpg": frame((64, 36), *DUSK, "p"),

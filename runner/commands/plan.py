@@ -15,6 +15,7 @@ def main(
     out: str | None,
     retry_failed: bool,
     force: list[str],
+    prompts: bool = False,
 ) -> int:
     """Print the plan of a valid pipeline; exit 2 with its diagnostics when it is invalid.
 
@@ -24,11 +25,12 @@ def main(
     """
     from runner.commands.loading import valid_pipeline
     from runner.errors import UsageError
-    from runner.state.plan import make_plan
+    from runner.state.plan import make_plan, with_variants
     from runner.state.rerun import decide_all, next_backend
 
     pipeline = valid_pipeline(file, "nothing was planned")
     plan = make_plan(pipeline)
+    force = list(with_variants(force, pipeline))
     output = Path(out).absolute() if out else pipeline.output
     known = {t.shot.id for t in plan.takes}
     unknown = sorted(set(force) - known)
@@ -48,5 +50,5 @@ def main(
         from runner.commands.tables import print_plan
 
         earlier = (output / ".reel" / "journal.sqlite").exists()
-        print_plan(plan, file, output, decisions if earlier or force else None)
+        print_plan(plan, file, output, decisions if earlier or force else None, prompts=prompts)
     return EXIT_OK

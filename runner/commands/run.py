@@ -26,7 +26,7 @@ from runner.run.events import Sink
 from runner.run.retry import Timing
 from runner.run.scheduler import RunResult, RunSettings, execute
 from runner.spec.pipeline import Pipeline
-from runner.state.plan import ShotTake, make_plan
+from runner.state.plan import ShotTake, make_plan, with_variants
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +62,14 @@ def main(
     if out is not None:
         pipe = replace(pipe, output=Path(out).resolve())
     options = RunOptions(
-        only=tuple(only),
+        only=with_variants(only, pipe),
         max_credits=max_credits,
         yes=yes,
         poll_interval=poll_interval,
         retry_wait=retry_wait,
         as_json=as_json,
         retry_failed=retry_failed,
-        force=tuple(force),
+        force=with_variants(force, pipe),
     )
     every = list(make_plan(pipe).takes)
     chosen = select(tuple(every), options)

@@ -34,10 +34,16 @@ table before drawing it, which takes seconds for a 10,000-shot plan."""
 
 
 def print_plan(
-    plan: Plan, file: str, output: Path, decisions: Sequence[Decision] | None = None
+    plan: Plan,
+    file: str,
+    output: Path,
+    decisions: Sequence[Decision] | None = None,
+    *,
+    prompts: bool = False,
 ) -> None:
     """The plan as a table, then the credits per model and the total; with `decisions` (an
-    earlier run's results), what the next run does with each shot-take and what it spends."""
+    earlier run's results), what the next run does with each shot-take and what it spends;
+    the matrix combinations left out; with `prompts`, each shot's resolved prompt."""
     from runner.state.plan_view import rows
 
     console = _console()
@@ -74,6 +80,15 @@ def print_plan(
     )
     if decisions is not None:
         console.print(rerun_line(decisions), soft_wrap=True)
+    left_out = plan.pipeline.left_out
+    if left_out:
+        console.print(f"left out of matrices ({len(left_out)}, the model cannot take them):")
+        for o in left_out:
+            console.print(f"  {o.id}: {o.reason}", soft_wrap=True)
+    if prompts:
+        console.print("prompts (after vars, looks and cast):")
+        for shot in plan.pipeline.shots:
+            console.print(f"  {shot.id}: {shot.prompt or '(no prompt)'}", soft_wrap=True)
 
 
 def rerun_line(decisions: Sequence[Decision]) -> str:

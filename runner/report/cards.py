@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from runner.report.assets import VideoInfo
 from runner.report.format import between, esc, href, size, span, when
-from runner.report.model import FrameRef, PastOutput, ShotCard
+from runner.report.model import FrameRef, Part, PastOutput, ShotCard
 from runner.spec import catalogue
 
 STATUSES = ("completed", "running", "pending", "failed", "moderated", "skipped")
@@ -60,18 +60,41 @@ def badge(status: str, text: str | None = None) -> str:
     return f'<span class="badge {status_class(status)}">{esc(text or status)}</span>'
 
 
-def prompt_html(prompt: str | None) -> str:
-    """The prompt, escaped, with camera moves like `[Push in]` set apart."""
-    if not prompt:
-        return '<p class="prompt empty">(no prompt)</p>'
-    parts = _MOVE.split(prompt)
-    body = "".join(
+SOURCES = {"var": "var", "look": "look", "cast": "cast member"}
+"""Where a part of a prompt can come from, and what its tooltip calls it."""
+
+
+def _moves(text: str) -> str:
+    parts = _MOVE.split(text)
+    return "".join(
         f'<span class="move">{esc(p)}</span>' if i % 2 else esc(p) for i, p in enumerate(parts)
     )
+
+
+def _part(part: Part) -> str:
+    kind, _, name = (part.source or "").partition(":")
+    if kind not in SOURCES:
+        return _moves(part.text)
+    return (
+        f'<mark class="from-{kind}" title="{esc(SOURCES[kind])} {esc(name)}">'
+        f"{_moves(part.text)}</mark>"
+    )
+
+
+def prompt_html(prompt: str | None, parts: tuple[Part, ...] = ()) -> str:
+    """The prompt, escaped, with camera moves like `[Push in]` set apart and the parts that
+    came from vars, looks and the cast marked (when the parts add up to the prompt)."""
+    if not prompt:
+        return '<p class="prompt empty">(no prompt)</p>'
+    if parts and "".join(p.text for p in parts) == prompt:
+        body = "".join(_part(p) for p in parts)
+    else:
+        body = _moves(prompt)
     return f'<p class="prompt">{body}</p>'
 
 
-def _media(card: CardView) -> str:
+def media_html(card: CardView) -> str:
+    """The video player, or a placeholder saying why there is none."""
     shot = card.shot
     if card.video is not None and card.info.readable:
         poster = f' poster="{href(card.info.poster)}"' if card.info.poster else ""
@@ -105,14 +128,19 @@ def _fact(name: str, value: str) -> str:
     return f"<div><dt>{esc(name)}</dt><dd>{value}</dd></div>"
 
 
-def _facts(card: CardView) -> str:
-    shot = card.shot
+def credits_html(shot: ShotCard) -> str:
+    """Credits spent, with the estimate when it differs (or nothing is spent yet)."""
     if shot.credits or shot.status == "completed":
         credits = f"{shot.credits}"
         if shot.credits_estimated != shot.credits:
             credits += f' <span class="dim">of {shot.credits_estimated} est.</span>'
-    else:
-        credits = f'0 <span class="dim">({shot.credits_estimated} est.)</span>'
+        return credits
+    return f'0 <span class="dim">({shot.credits_estimated} est.)</span>'
+
+
+def _facts(card: CardView) -> str:
+    shot = card.shot
+    credits = credits_html(shot)
     rows = [
         _fact("model", f"<code>{esc(shot.model)}</code>"),
         _fact("options", esc(shot.options or _fixed_format(shot.model))),
@@ -122,6 +150,10 @@ def _facts(card: CardView) -> str:
     ]
     if card.info.seconds is not None:
         rows.append(_fact("length", esc(span(card.info.seconds))))
+    if shot.look:
+        rows.append(_fact("look", esc(shot.look)))
+    if shot.cast:
+        rows.append(_fact("cast", esc(", ".join(shot.cast))))
     if shot.account:
         rows.append(_fact("account", esc(shot.account)))
     if shot.attempts > 1:
@@ -130,10 +162,15 @@ def _facts(card: CardView) -> str:
 
 
 def _thumbs(card: CardView) -> str:
-    if not card.thumbs:
+    return thumbs_html(card.thumbs)
+
+
+def thumbs_html(thumbs: tuple[Thumb, ...]) -> str:
+    """A row of frame thumbnails, each with its role and file name."""
+    if not thumbs:
         return ""
     items = []
-    for t in card.thumbs:
+    for t in thumbs:
         f = t.frame
         name = (f.path or "").replace("\\", "/").rsplit("/", 1)[-1]
         if not name:  # a frame given as a fileID: its short form, the whole id in the tooltip
@@ -184,9 +221,9 @@ def card_html(card: CardView) -> str:
         )
     return (
         f'<article class="card {status_class(shot.status)}" id="{card.anchor}">'
-        f"{_media(card)}"
+        f"{media_html(card)}"
         f'<div class="body"><header><h2>{esc(shot.id)}</h2>{take}'
         f"{badge(shot.status)}{reused}</header>"
-        f"{reason}{prompt_html(shot.prompt)}{_facts(card)}{_thumbs(card)}"
+        f"{reason}{prompt_html(shot.prompt, shot.prompt_parts)}{_facts(card)}{_thumbs(card)}"
         f"{_versions(card)}{file_line}</div></article>"
     )

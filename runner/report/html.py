@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from importlib import resources
 
 from runner import __version__
-from runner.report.cards import PROBLEMS, STATUSES, CardView, badge, card_html
+from runner.report.cards import PROBLEMS, STATUSES, CardView, badge
 from runner.report.format import between, esc, href, now, span, when
 from runner.report.model import PastOutput, RunView
+from runner.report.storyboard import CastView, cast_html, legend_html, sheet_html
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' file:; media-src 'self' file:"
 
@@ -138,9 +139,14 @@ def _orphans(orphans: list[Orphan]) -> str:
     )
 
 
-def page(run: RunView, cards: list[CardView], orphans: list[Orphan]) -> str:
+def page(
+    run: RunView,
+    cards: list[CardView],
+    orphans: list[Orphan],
+    cast: list[CastView] | None = None,
+) -> str:
     """The whole document."""
-    sheet = "".join(card_html(c) for c in cards) or '<p class="dim">No shots in this run.</p>'
+    sheet = sheet_html(cards) or '<p class="dim">No shots in this run.</p>'
     body = ' class="simulated"' if _sim(run) else ""
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -151,7 +157,8 @@ def page(run: RunView, cards: list[CardView], orphans: list[Orphan]) -> str:
         f"<style>{_css()}</style></head>"
         f"<body{body}>"
         f'{_banner(run)}<header class="top"><h1>{esc(run.name)} <span class="dim">storyboard'
-        f"</span></h1>{_counts(run)}{_summary(run)}{_credits(run)}{_attention(cards)}</header>"
+        f"</span></h1>{_counts(run)}{_summary(run)}{_credits(run)}{_attention(cards)}"
+        f"{cast_html(cast or [])}{legend_html(cards)}</header>"
         f'<main class="sheet">{sheet}</main>{_orphans(orphans)}'
         f"<footer>Written by Reel {esc(__version__)} at {esc(when(now()))} from "
         f'<a href="{href("manifest.json")}">manifest.json</a>; '

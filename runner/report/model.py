@@ -40,6 +40,24 @@ class OutputFile:
 
 
 @dataclass(frozen=True, slots=True)
+class Part:
+    """A piece of a resolved prompt: `source` None for the shot's own words, else
+    `var:NAME`, `look:NAME` or `cast:NAME`."""
+
+    text: str
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CastRef:
+    """A cast member of the run, with its reference images."""
+
+    name: str
+    description: str
+    references: tuple[FrameRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ShotCard:
     """One shot-take of the manifest, in the pipeline's order."""
 
@@ -63,6 +81,12 @@ class ShotCard:
     credits: int
     output: OutputFile | None
     error: str | None
+    look: str | None = None
+    cast: tuple[str, ...] = ()
+    prompt_parts: tuple[Part, ...] = ()
+    variant_of: str | None = None
+    """The matrix shot this card is a variant of."""
+    matrix: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +118,7 @@ class RunView:
     spent_by_account: dict[str, int]
     superseded: tuple[PastOutput, ...]
     orphaned: tuple[PastOutput, ...]
+    cast: tuple[CastRef, ...] = ()
 
 
 def parse_time(value: object) -> datetime | None:
@@ -176,6 +201,45 @@ def _shot(raw: dict[str, Any], takes: dict[str, int]) -> ShotCard:
         credits=_int(raw.get("credits")),
         output=_output(raw.get("output")),
         error=_str(raw.get("error")),
+        look=_str(raw.get("look")),
+        cast=_strs(raw.get("cast")),
+        prompt_parts=_parts(raw.get("promptParts")),
+        variant_of=_str(raw.get("variantOf")),
+        matrix=tuple(
+            (str(k), v) for k, v in _dict(raw.get("matrix")).items() if isinstance(v, str)
+        ),
+    )
+
+
+def _strs(value: object) -> tuple[str, ...]:
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+def _parts(value: object) -> tuple[Part, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        Part(p["text"], _str(p.get("from")))
+        for p in value
+        if isinstance(p, dict) and isinstance(p.get("text"), str)
+    )
+
+
+def _cast(value: object) -> tuple[CastRef, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        CastRef(
+            name=_str(c.get("name")) or "?",
+            description=_str(c.get("description")) or "",
+            references=tuple(
+                FrameRef("reference", _str(r.get("path")), None, _str(r.get("fileID")))
+                for r in c.get("references") or ()
+                if isinstance(r, dict)
+            ),
+        )
+        for c in value
+        if isinstance(c, dict)
     )
 
 
@@ -244,4 +308,5 @@ def run_view(document: dict[str, Any]) -> RunView:
         spent_by_account=_counts(totals.get("spentByAccount")),
         superseded=_pasts(document.get("superseded")),
         orphaned=_pasts(document.get("orphaned")),
+        cast=_cast(document.get("cast")),
     )

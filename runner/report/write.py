@@ -18,6 +18,7 @@ from runner.report.cards import PRELOAD_LIMIT, CardView, Thumb, Version
 from runner.report.format import inside
 from runner.report.html import Orphan, page
 from runner.report.model import FrameRef, RunView, ShotCard, read_manifest, run_view
+from runner.report.storyboard import CastView
 from runner.state.manifest import write_atomic
 
 REPORT_NAME = "report.html"
@@ -31,16 +32,17 @@ def _frame_source(frame: FrameRef, run: RunView) -> Path | None:
     return path if path.is_absolute() else Path(run.pipeline).parent / path
 
 
+def _thumb(frame: FrameRef, run: RunView, assets: Assets) -> Thumb:
+    source = _frame_source(frame, run)
+    return Thumb(frame, assets.thumbnail(source, frame.sha256) if source is not None else None)
+
+
 def _card(shot: ShotCard, n: int, run: RunView, assets: Assets, preload: str) -> CardView:
     video = inside(assets.output_dir, shot.output.path) if shot.output else None
     info = VideoInfo(None, None)
     if video is not None and shot.output is not None:
         info = assets.video(video, shot.output.sha256)
-    thumbs = []
-    for frame in shot.frames:
-        source = _frame_source(frame, run)
-        src = assets.thumbnail(source, frame.sha256) if source is not None else None
-        thumbs.append(Thumb(frame, src))
+    thumbs = [_thumb(frame, run, assets) for frame in shot.frames]
     versions = tuple(
         Version(p, inside(assets.output_dir, p.path)) for p in run.superseded if p.key == shot.key
     )
@@ -73,7 +75,11 @@ def write_report(output_dir: Path) -> Path:
     preload = "none" if many else "metadata"
     cards = [_card(shot, n, run, assets, preload) for n, shot in enumerate(run.shots, 1)]
     orphans = [Orphan(p, inside(output_dir, p.path)) for p in run.orphaned]
+    cast = [
+        CastView(member, tuple(_thumb(f, run, assets) for f in member.references))
+        for member in run.cast
+    ]
     assets.finish()
     target = output_dir / REPORT_NAME
-    write_atomic(target, page(run, cards, orphans))
+    write_atomic(target, page(run, cards, orphans, cast))
     return target

@@ -10,7 +10,17 @@ from typing import Any
 
 from runner.spec import catalogue
 from runner.spec.checks import FILE_ID, ShotView
-from runner.spec.pipeline import Account, Frame, Frames, Pipeline, Shot
+from runner.spec.pipeline import (
+    Account,
+    CastMember,
+    Frame,
+    Frames,
+    LeftOut,
+    Pipeline,
+    PromptPart,
+    Shot,
+)
+from runner.spec.storyboard import CastSpec, Storyboard
 
 DEFAULT_MAX_JOBS = 2
 """When an account gives no maxJobs: safe for a Free account (useapi's own advice)."""
@@ -39,7 +49,11 @@ def _frames(raw: Any, base: Path) -> Frames:
     )
 
 
-def _shot(view: ShotView, base: Path) -> Shot:
+def _member(spec: CastSpec, base: Path) -> CastMember:
+    return CastMember(spec.name, spec.description, tuple(_frame(r, base) for r in spec.references))
+
+
+def _shot(view: ShotView, base: Path, story: Storyboard) -> Shot:
     cat = catalogue.load()
     raw = view.merged
     model = view.model
@@ -70,11 +84,31 @@ def _shot(view: ShotView, base: Path) -> Shot:
         account=account,
         reply_url=raw.get("replyUrl"),
         reply_ref=raw.get("replyRef"),
+        look=view.story.look,
+        cast=tuple(_member(story.cast[name], base) for name in view.story.cast),
+        prompt_parts=_parts(view),
+        variant_of=view.story.variant_of,
+        matrix=view.story.matrix,
     )
 
 
-def build_pipeline(path: Path, data: dict[str, Any], views: list[ShotView]) -> Pipeline:
+def _parts(view: ShotView) -> tuple[PromptPart, ...]:
+    resolved = view.story.resolved
+    if resolved is not None:
+        return resolved.parts
+    prompt = view.merged.get("prompt")
+    return (PromptPart(prompt),) if isinstance(prompt, str) and prompt else ()
+
+
+def build_pipeline(
+    path: Path,
+    data: dict[str, Any],
+    views: list[ShotView],
+    story: Storyboard | None = None,
+    left_out: list[LeftOut] | None = None,
+) -> Pipeline:
     """The records of a valid pipeline file (`path` absolute)."""
+    story = story or Storyboard()
     base = path.parent
     name = data.get("name") or path.stem
     output = base / (data.get("output") or f"renders/{name}")
@@ -87,5 +121,7 @@ def build_pipeline(path: Path, data: dict[str, Any], views: list[ShotView]) -> P
         name=name,
         output=_normal(output),
         accounts=accounts,
-        shots=tuple(_shot(v, base) for v in views),
+        shots=tuple(_shot(v, base, story) for v in views),
+        cast=tuple(_member(c, base) for c in story.cast.values()),
+        left_out=tuple(left_out or ()),
     )

@@ -18,6 +18,7 @@ from runner.spec.diagnostics import Severity
 from runner.spec.images import ImageInfo, ImageProblem, inspect
 from runner.spec.keypath import KeyPath
 from runner.spec.schema_gen import ACCOUNT_PATTERN, FILE_ID_PATTERN
+from runner.spec.storyboard import StoryParts
 
 FILE_ID = re.compile(FILE_ID_PATTERN)
 ACCOUNT = re.compile(ACCOUNT_PATTERN)
@@ -33,6 +34,8 @@ class ShotView:
     """field → "defaults" or "inferred" for values the shot does not set itself."""
     model: Model | None
     """None when the model is not valid (the schema has said so)."""
+    story: StoryParts = field(default_factory=StoryParts)
+    """What vars, looks, the cast and a matrix made of the shot."""
 
     @property
     def option(self) -> str | None:
@@ -100,13 +103,49 @@ class ShotChecker:
         out += self._frames(shot)
         out += self._accounts(shot)
         out += self._prompt(shot)
+        out += self._cast(shot)
         return out
+
+    def _cast(self, shot: ShotView) -> list[Finding]:
+        """A cast feeds the model's reference images: only the subject models take them."""
+        model = shot.model
+        if not shot.story.cast or model is None:
+            return []
+        frames = shot.merged.get("frames")
+        refs = frames.get("references") if isinstance(frames, dict) else None
+        count = len(refs) if isinstance(refs, list) else 0
+        lo, hi = model.references
+        subjects = [m for m in self.cat.models.values() if m.references[1] > 0]
+        takers = "; ".join(
+            f"{', '.join(m.name for m in subjects if m.references == r)} "
+            + (f"(exactly {r[0]})" if r[0] == r[1] else f"({r[0]} to {r[1]})")
+            for r in dict.fromkeys(m.references for m in subjects)
+        )
+        if hi == 0:
+            message = (
+                f"{model.name} takes no reference images, so it cannot show a cast; the "
+                f"models that take references are {takers}"
+            )
+        elif count > hi:
+            own = count - len(shot.story.ref_origins)
+            limit = f"exactly {hi}" if lo == hi else f"at most {hi}"
+            message = (
+                f"{model.name} takes {limit} reference image{'s' * (hi > 1)}, and this shot "
+                f"has {count}: {len(shot.story.ref_origins)} from its cast and {own} of its "
+                "own; use fewer, or another model"
+            )
+        else:
+            return []
+        return [Finding(("cast",), "error", "cast", message, model_rule=True)]
 
     def _frames(self, shot: ShotView) -> list[Finding]:
         out: list[Finding] = []
+        from_cast = len(shot.story.ref_origins)
         for path, source in shot.frame_sources():
             if source.startswith("user:") or not _takes(shot.model, str(path[1])):
                 continue  # a frame the model does not take is reported once, by the schema
+            if path[1] == "references" and int(path[2]) < from_cast:
+                continue  # a cast image: checked once, where the cast is written
             local = self.base / source
             info = self.image(local)
             if isinstance(info, ImageProblem):

@@ -38,6 +38,11 @@ _RULES = {
     "output": "output",
     "defaults": "defaults",
     "promptOptimization": "prompt-optimization",
+    "vars": "vars",
+    "looks": "looks",
+    "look": "look",
+    "cast": "cast",
+    "matrix": "matrix",
 }
 _TYPES = {
     "string": "text",
@@ -141,6 +146,21 @@ def translate(
                 (*path, k), False, rule_for((*path, k)), required(path, k, model, option, in_shot)
             )
             for k in missing
+        ]
+    if "propertyNames" in error.schema_path and path[:1] in (("vars",), ("looks",), ("cast",)):
+        section = str(path[0])
+        what = (
+            "1 to 32 letters, digits, '_' or '-', starting with a letter or digit, and not `none`"
+            if section == "looks"
+            else "1 to 64 letters, digits, '_' or '-', starting with a letter or '_'"
+        )
+        return [
+            Problem(
+                (*path, str(value)),
+                True,
+                section,
+                f"{str(value)[:40]!r} cannot name an entry of {section}: use {what}",
+            )
         ]
     if "propertyNames" in error.schema_path:  # reported as the inner `pattern` error
         return [

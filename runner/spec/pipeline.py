@@ -49,6 +49,35 @@ class Frames:
 
 
 @dataclass(frozen=True, slots=True)
+class PromptPart:
+    """A piece of a resolved prompt and where it came from, for showing it marked."""
+
+    text: str
+    source: str | None = None
+    """None for the shot's own words; else `var:NAME`, `look:NAME` or `cast:NAME`."""
+
+
+@dataclass(frozen=True, slots=True)
+class CastMember:
+    """A named subject of the storyboard: its description and its reference images."""
+
+    name: str
+    description: str
+    references: tuple[Frame, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """A matrix combination that a model cannot take: not rendered, listed by `reel plan`."""
+
+    id: str
+    """The id the variant would have had."""
+    shot: str
+    """The matrix shot's own id."""
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Shot:
     """One shot with every default resolved."""
 
@@ -68,6 +97,16 @@ class Shot:
     """The account the shot is pinned to: its `account:`, or the one its fileIDs name."""
     reply_url: str | None = None
     reply_ref: str | None = None
+    look: str | None = None
+    """The look appended to (or placed in) the prompt; None for none."""
+    cast: tuple[CastMember, ...] = ()
+    """Cast members whose references lead `frames.references`, in order."""
+    prompt_parts: tuple[PromptPart, ...] = ()
+    """The resolved `prompt` in pieces, each with its source (empty without a prompt)."""
+    variant_of: str | None = None
+    """The matrix shot this variant was expanded from (None: an ordinary shot)."""
+    matrix: tuple[tuple[str, str], ...] = ()
+    """The variant's matrix axes and values, e.g. (("model", "T2V-2.3"), ("options", ...))."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +127,9 @@ class Pipeline:
     """Absolute output folder."""
     accounts: tuple[Account, ...]
     shots: tuple[Shot, ...]
+    cast: tuple[CastMember, ...] = ()
+    left_out: tuple[LeftOut, ...] = ()
+    """Matrix combinations left out because their model cannot take them."""
 
     @property
     def base_dir(self) -> Path:

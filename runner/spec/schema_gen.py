@@ -24,6 +24,10 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 ACCOUNT_PATTERN = r"^[0-9]{1,32}$"
 FILE_ID_PATTERN = r"^user:[0-9]+-minimax:([0-9]+)-file:\S+$"
 URL_PATTERN = r"^https?://\S+$"
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
+"""A var or cast member: what `{name}` in a prompt may hold."""
+LOOK_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
+"""A look's name (it can end up in a matrix variant's id, so file-name characters only)."""
 SCHEMA_FILE = "pipeline.schema.json"
 REGENERATE = "python -m runner.spec.schema_gen"
 
@@ -196,10 +200,117 @@ def _model_rule(m: Model) -> dict[str, Any]:
     }
 
 
+# --- Storyboard parts (issue 17): vars, looks, cast, matrix. Kept apart from the rest so
+# that other changes to the generator merge cleanly.
+
+
+def _storyboard_top() -> dict[str, Any]:
+    """The top-level `vars:`, `looks:` and `cast:` sections."""
+    return {
+        "vars": {
+            "description": "Prompt variables: {name} in a prompt is replaced by its text; "
+            "{{ and }} are literal braces.",
+            "type": "object",
+            "propertyNames": {"pattern": NAME_PATTERN},
+            "additionalProperties": {"type": "string"},
+        },
+        "looks": {
+            "description": "Named prompt fragments: a shot's `look:` is appended to its prompt "
+            "(or placed at {look}).",
+            "type": "object",
+            "propertyNames": {"pattern": LOOK_PATTERN, "not": {"const": "none"}},
+            "additionalProperties": {"type": "string", "minLength": 1},
+        },
+        "cast": {
+            "description": "Named subjects: a shot's `cast:` feeds their reference images to "
+            "the model (S2V-01, Veo-3.1-S2V, Veo-3.1-S2V-Fast); {name} in a prompt is the "
+            "description.",
+            "type": "object",
+            "propertyNames": {"pattern": NAME_PATTERN},
+            "additionalProperties": {"$ref": "#/$defs/castMember"},
+        },
+    }
+
+
+def _storyboard_defs(cat: Catalogue) -> dict[str, Any]:
+    most = max(m.references[1] for m in cat.models.values())
+    return {
+        "castMember": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["references"],
+            "properties": {
+                "description": {
+                    "description": "What {name} in a prompt becomes; default: the name.",
+                    "type": "string",
+                    "minLength": 1,
+                },
+                "references": {
+                    "description": "Reference images: local files or fileIDs.",
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": most,
+                    "items": {"$ref": "#/$defs/frame"},
+                },
+            },
+        },
+    }
+
+
+def _storyboard_fields() -> dict[str, Any]:
+    """Shot fields (also allowed in `defaults:`): `look` and `cast`."""
+    return {
+        "look": {
+            "description": "A look from `looks:`, appended to the prompt; `none` turns a "
+            "default look off.",
+            "type": "string",
+            "pattern": LOOK_PATTERN,
+        },
+        "cast": {
+            "description": "Cast members whose reference images this shot uses, in order.",
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": NAME_PATTERN},
+        },
+    }
+
+
+def _matrix(cat: Catalogue) -> dict[str, Any]:
+    """A shot's `matrix:`: one variant per combination a model can take."""
+    options = sorted({o.name for m in cat.models.values() for o in m.options})
+
+    def axis(items: dict[str, Any], what: str) -> dict[str, Any]:
+        return {
+            "description": what,
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": items,
+        }
+
+    return {
+        "description": "Render this shot once per combination (id <id>.<value>.<value>…); "
+        "combinations a model cannot take are left out.",
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {
+            "model": axis({"enum": list(cat.model_names)}, "Models to compare."),
+            "options": axis({"enum": options}, "Options to compare."),
+            "aspectRatio": axis({"enum": list(cat.aspect_ratios)}, "Aspect ratios to compare."),
+            "look": axis({"type": "string", "pattern": LOOK_PATTERN}, "Looks to compare."),
+        },
+    }
+
+
+# --- end of the storyboard parts
+
+
 def generate(cat: Catalogue | None = None) -> dict[str, Any]:
     """The whole pipeline schema as a JSON-ready dict, in a stable order."""
     cat = cat or catalogue.load()
-    fields = _fields(cat)
+    fields = {**_fields(cat), **_storyboard_fields()}
     lo, hi = cat.max_jobs_range
     shot = {
         "description": "One shot: a video (or several takes of it).",
@@ -213,6 +324,7 @@ def generate(cat: Catalogue | None = None) -> dict[str, Any]:
                 "pattern": ID_PATTERN,
             },
             **fields,
+            "matrix": _matrix(cat),
         },
         "allOf": [
             {"if": {"not": {"required": ["frames"]}}, "then": {"required": ["prompt"]}},
@@ -252,6 +364,7 @@ def generate(cat: Catalogue | None = None) -> dict[str, Any]:
                 "additionalProperties": False,
                 "properties": fields,
             },
+            **_storyboard_top(),
             "shots": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/shot"}},
         },
         "$defs": {
@@ -275,6 +388,7 @@ def generate(cat: Catalogue | None = None) -> dict[str, Any]:
                     }
                 },
             },
+            **_storyboard_defs(cat),
         },
     }
 

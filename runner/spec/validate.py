@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.spec import catalogue
+from runner.spec import catalogue, storyboard
 from runner.spec.catalogue import Catalogue
 from runner.spec.checks import Finding, ShotChecker, ShotView
 from runner.spec.diagnostics import Diagnostic, Severity, has_errors, sort_key
+from runner.spec.images import ImageProblem
 from runner.spec.keypath import KeyPath, render
 from runner.spec.loader import Marks, load_file
 from runner.spec.messages import Problem, rule_for, translate
-from runner.spec.pipeline import Pipeline
+from runner.spec.pipeline import LeftOut, Pipeline
 from runner.spec.shot_schema import ShapeCache, default_fields, validators
 
 
@@ -60,7 +61,24 @@ class _Reporter:
         from_defaults = view.origins.get(field_name or "") == "defaults"
         if from_defaults and field_name in self.bad_defaults:
             return  # reported once, at defaults
-        if from_defaults and field_name is not None:
+        story = view.story
+        ref = path[2] if path[:2] == ("frames", "references") and len(path) > 2 else None
+        if field_name is not None and field_name in story.where:  # a matrix value
+            where = self.marks.locate(story.where[field_name])
+        elif isinstance(ref, int) and ref < len(story.ref_origins):
+            where = self.marks.locate(story.ref_origins[ref])
+            message += " (a reference image of the cast)"
+        elif (
+            field_name == "prompt"
+            and isinstance(problem, Finding)
+            and problem.offset is not None
+            and story.resolved is not None
+            and story.prompt_path is not None
+            and story.prompt_path[0] != "defaults"
+        ):
+            offset = story.resolved.template_offset(problem.offset)
+            where = self.marks.locate_in_text(story.prompt_path, offset)
+        elif from_defaults and field_name is not None:
             line = self.marks.locate(("defaults", field_name))[0]
             message += f" (set by defaults.{field_name} on line {line})"
             at: KeyPath = (*base, "id") if self.marks.has((*base, "id")) else base
@@ -71,6 +89,8 @@ class _Reporter:
             where = self.marks.locate((*base, *path), key=at_key)
         if model_rule and view.model is not None:
             message += self._model_origin(view)
+        if story.variant_of is not None and (model_rule or field_name in story.where):
+            message += f" (matrix variant {view.merged.get('id')})"
         self.out.append(
             Diagnostic(self.file, *where, render((*base, *path)), severity, problem.rule, message)
         )
@@ -100,7 +120,7 @@ def _inferred_for(kind: str) -> str:
 def _infer_model(shot: dict[str, Any], cat: Catalogue) -> str:
     frames = shot.get("frames") if isinstance(shot.get("frames"), dict) else {}
     assert isinstance(frames, dict)
-    if frames.get("references"):
+    if frames.get("references") or shot.get("cast"):
         return cat.default_models["subject"]
     if frames.get("first") or frames.get("last"):
         return cat.default_models["image"]
@@ -130,15 +150,19 @@ def load_pipeline(
             (), "error", "pipeline", "a pipeline is a mapping with `version: 1` and `shots:`"
         )
         return None, sorted(report.out, key=sort_key)
-    views = _validate(data, report, path.resolve().parent)
-    if has_errors(report.out):
-        return None, sorted(report.out, key=sort_key)
+    views, story, left_out = _validate(data, report, path.resolve().parent)
+    # A matrix shot's variants share its text: a problem in it is reported once.
+    found = sorted(dict.fromkeys(report.out), key=sort_key)
+    if has_errors(found):
+        return None, found
     from runner.spec.build import build_pipeline
 
-    return build_pipeline(path.resolve(), data, views), sorted(report.out, key=sort_key)
+    return build_pipeline(path.resolve(), data, views, story, left_out), found
 
 
-def _validate(data: dict[str, Any], report: _Reporter, base: Path) -> list[ShotView]:
+def _validate(
+    data: dict[str, Any], report: _Reporter, base: Path
+) -> tuple[list[ShotView], storyboard.Storyboard, list[LeftOut]]:
     cat = catalogue.load()
     top, shot_validator = validators()
     bad_defaults = report.bad_defaults
@@ -157,14 +181,18 @@ def _validate(data: dict[str, Any], report: _Reporter, base: Path) -> list[ShotV
     accounts = data.get("accounts")
     checker = ShotChecker(cat, base, frozenset(accounts) if isinstance(accounts, dict) else None)
     shapes = ShapeCache(cat)
+    story = _storyboard(data, report, checker)
     views: list[ShotView] = []
+    left_out: list[LeftOut] = []
     shots = data.get("shots")
     for index, raw in enumerate(shots if isinstance(shots, list) else []):
-        view = _shot(index, raw, defaults, cat)
-        if view is None:
+        shot_views = _shot(index, raw, defaults, cat, story, report, left_out)
+        if not shot_views:
             for error in shot_validator.iter_errors(raw):
                 for problem in translate(error, None, None, in_shot=True, base=("shots", index)):
                     path = ("shots", index, *problem.path)
+                    if isinstance(raw, dict) and problem.path[:1] != ("matrix",):
+                        continue  # a matrix shot that expanded to nothing: said why
                     report.add(
                         path,
                         "error",
@@ -173,12 +201,36 @@ def _validate(data: dict[str, Any], report: _Reporter, base: Path) -> list[ShotV
                         at_key=problem.at_key,
                     )
             continue
-        views.append(view)
-        _report_schema(report, view, shapes.errors(view.merged))
-        for finding in checker.check(view):
-            report.shot(view, finding, model_rule=finding.model_rule)
+        for view in shot_views:
+            views.append(view)
+            _report_schema(report, view, shapes.errors(view.merged))
+            for finding in checker.check(view):
+                report.shot(view, finding, model_rule=finding.model_rule)
     _duplicate_ids(report, views)
-    return views
+    return views, story, left_out
+
+
+def _storyboard(
+    data: dict[str, Any], report: _Reporter, checker: ShotChecker
+) -> storyboard.Storyboard:
+    """The file's vars, looks and cast; the cast's local images are checked here, once."""
+    story, issues = storyboard.read(data)
+    for issue in issues:
+        report.add(issue.path, "error", issue.rule, issue.message, at_key=issue.at_key)
+    for member in story.cast.values():
+        for k, source in enumerate(member.references):
+            if source.startswith("user:"):
+                continue  # a fileID: its form is the schema's to check
+            info = checker.image(checker.base / source)
+            if isinstance(info, ImageProblem):
+                where = f" (looked for {checker.base / source})" * (info.message == "no such file")
+                report.add(
+                    ("cast", member.name, "references", k),
+                    "error",
+                    "image",
+                    f"{source}: {info.message}{where}",
+                )
+    return story
 
 
 def _report_schema(report: _Reporter, view: ShotView, errors: list[Any]) -> None:
@@ -190,21 +242,49 @@ def _report_schema(report: _Reporter, view: ShotView, errors: list[Any]) -> None
         ):
             if problem.path in seen:
                 continue
+            if view.story.ref_origins and problem.path[:2] == ("frames", "references"):
+                continue  # the cast check says it, naming the cast
             seen.add(problem.path)
             report.shot(view, problem, model_rule=_is_model_rule(error))
 
 
-def _shot(index: int, raw: Any, defaults: dict[str, Any], cat: Catalogue) -> ShotView | None:
+def _shot(
+    index: int,
+    raw: Any,
+    defaults: dict[str, Any],
+    cat: Catalogue,
+    story: storyboard.Storyboard,
+    report: _Reporter,
+    left_out: list[LeftOut],
+) -> list[ShotView]:
+    """The views of one shot: one, or one per matrix variant (none for a broken shot)."""
     if not isinstance(raw, dict):
-        return None
-    merged = {**defaults, **raw}
-    origins = {k: "defaults" for k in defaults if k not in raw}
-    if "model" not in merged:
-        merged["model"] = _infer_model(merged, cat)
-        origins["model"] = "inferred"
-    name = merged.get("model")
-    model = cat.models.get(name) if isinstance(name, str) else None
-    return ShotView(index=index, merged=merged, origins=origins, model=model)
+        return []
+    expanded = storyboard.expand(index, raw, defaults, story, cat, lambda s: _infer_model(s, cat))
+    for issue in expanded.issues:
+        defaulted = issue.path[0] == "defaults" and len(issue.path) > 1
+        if defaulted and str(issue.path[1]) in report.bad_defaults:
+            continue  # the default itself is invalid: reported once, at defaults
+        if issue.offset is not None:
+            where = report.marks.locate_in_text(issue.path, issue.offset)
+            path = render(issue.path)
+            report.out.append(
+                Diagnostic(report.file, *where, path, "error", issue.rule, issue.message)
+            )
+        else:
+            report.add(issue.path, "error", issue.rule, issue.message, at_key=issue.at_key)
+    left_out.extend(expanded.left_out)
+    views = []
+    for merged, origins, parts in expanded.variants:
+        if "model" not in merged:
+            merged["model"] = _infer_model(merged, cat)
+            origins["model"] = "inferred"
+        name = merged.get("model")
+        model = cat.models.get(name) if isinstance(name, str) else None
+        views.append(
+            ShotView(index=index, merged=merged, origins=origins, model=model, story=parts)
+        )
+    return views
 
 
 def _duplicate_ids(report: _Reporter, views: list[ShotView]) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 import anyio
 
+from runner.spec.pipeline import CastMember, Shot
 from runner.state.takestate import TakeState
 
 MANIFEST_NAME = "manifest.json"
@@ -94,7 +95,42 @@ def entry(st: TakeState, output_dir: Path) -> dict[str, Any]:
             "height": out.height,
         },
         "error": st.error,
+        **_story(shot),
     }
+
+
+def _story(shot: Shot) -> dict[str, Any]:
+    """What vars, looks, the cast and a matrix made of the shot (only what applies)."""
+    out: dict[str, Any] = {}
+    if shot.look is not None:
+        out["look"] = shot.look
+    if shot.cast:
+        out["cast"] = [m.name for m in shot.cast]
+    if any(p.source is not None for p in shot.prompt_parts):
+        out["promptParts"] = [{"text": p.text, "from": p.source} for p in shot.prompt_parts]
+    if shot.variant_of is not None:
+        out["variantOf"] = shot.variant_of
+        out["matrix"] = dict(shot.matrix)
+    return out
+
+
+def _cast(states: list[TakeState]) -> list[dict[str, Any]]:
+    """The cast members the run's shots use, in order of first use."""
+    members: dict[str, CastMember] = {}
+    for st in states:
+        for member in st.take.shot.cast:
+            members.setdefault(member.name, member)
+    return [
+        {
+            "name": m.name,
+            "description": m.description,
+            "references": [
+                {"path": None if f.path is None else str(f.path), "fileID": f.file_id}
+                for f in m.references
+            ],
+        }
+        for m in members.values()
+    ]
 
 
 def build(
@@ -133,6 +169,7 @@ def build(
         },
         "superseded": superseded or [],
         "orphaned": orphaned or [],
+        **({"cast": cast} if (cast := _cast(states)) else {}),
     }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,16 @@ class Plan:
         for t in self.takes:
             totals[t.shot.model] += t.credits
         return dict(totals)
+
+
+def with_variants(names: Iterable[str], pipeline: Pipeline) -> tuple[str, ...]:
+    """Shot ids as `--only` and `--force` take them: a matrix shot's own id stands for all of
+    its variants; every other name is kept as given."""
+    variants: dict[str, list[str]] = {}
+    for shot in pipeline.shots:
+        if shot.variant_of is not None:
+            variants.setdefault(shot.variant_of, []).append(shot.id)
+    return tuple(v for name in names for v in variants.get(name, [name]))
 
 
 class FileHasher:

@@ -104,6 +104,7 @@ def to_json(
         "takes": takes,
         "creditsByModel": plan.credits_by_model(),
         "totalCredits": plan.total_credits,
+        "leftOut": [{"id": o.id, "shot": o.shot, "reason": o.reason} for o in pipeline.left_out],
         **({} if decisions is None else {"rerun": rerun_json(decisions)}),
     }
 
@@ -121,4 +122,20 @@ def _take_json(r: PlanRow, t: ShotTake) -> dict[str, Any]:
         "account": r.account,
         "output": r.output,
         "fingerprint": r.fingerprint,
+        "prompt": t.shot.prompt,
+        **_story_json(t),
     }
+
+
+def _story_json(t: ShotTake) -> dict[str, Any]:
+    """What vars, looks, the cast and a matrix made of the shot (only what applies)."""
+    shot = t.shot
+    out: dict[str, Any] = {}
+    if shot.look is not None:
+        out["look"] = shot.look
+    if shot.cast:
+        out["cast"] = list(shot.cast)
+    if shot.variant_of is not None:
+        out["variantOf"] = shot.variant_of
+        out["matrix"] = dict(shot.matrix)
+    return out
