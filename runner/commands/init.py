@@ -52,7 +52,7 @@ renders/
 README = """\
 # Storyboard
 
-Rendered with [Reel](https://pypi.org/project/reel-storyboard/) (`pip install reel-storyboard`).
+Rendered with Reel (`pip install reel-storyboard`; the command is `reel`).
 
 ```sh
 reel validate storyboard.yaml   # check every shot against every model's rules
