@@ -8,6 +8,7 @@ confirmed (nothing spent); 130 interrupted (every job id is kept; a rerun resume
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -83,10 +84,12 @@ def main(
             take_from_lock(lock, chosen, pipe.output, backend, options)
         if backend.real:
             confirm_spend(to_render(chosen, pipe.output, backend.journal_id, options), options)
-        with _sink(as_json) as sink:
-            # Every shot-take goes in (the manifest stays whole); --only decides which are sent.
-            result = anyio.run(render, pipe, every, options, backend, sink)
-        update_lock(pipe, every, lock)
+        try:
+            with _sink(as_json) as sink:
+                # Every shot-take goes in (the manifest stays whole); --only decides which are sent.
+                result = anyio.run(render, pipe, every, options, backend, sink)
+        finally:  # also after a second Ctrl-C: the lock says what the journal knows
+            update_lock(pipe, every, lock)
     write_review_page(pipe.output, quiet=as_json)
     return exit_code(result)
 
@@ -122,9 +125,10 @@ def update_lock(pipe: Pipeline, takes: list[ShotTake], earlier: Lock | None) -> 
     try:
         entries = entries_after_run(takes, journal, earlier, pipe.output)
         write_lock(path, entries, pipe.path.name)
-    except OSError as exc:
+    except (OSError, sqlite3.Error) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         print(
-            f"reel: the lock file {path} could not be written ({exc.strerror or exc});"
+            f"reel: the lock file {path} could not be written ({why});"
             " the videos and the journal are safe, the next run writes it",
             file=sys.stderr,
         )
