@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from PIL import Image
 
 from runner.sim import SimAccount, SimConfig, Simulator, running_simulator
-from runner.state.lockfile import read_lock
+from runner.state.lockfile import LockEntry, dumps, read_lock
 from tests.reliability.conftest import Outcome, assert_no_crash, invoke
 
 STORYBOARD = """\
@@ -348,3 +349,46 @@ def test_a_lock_left_with_merge_markers_stops_before_anything_is_sent(
     assert out.code == 2 and "unresolved git merge markers" in out.stderr, out.text
     assert sim.ledger()["requests"] == []
     assert not (tmp_path / "repo" / "renders").exists()
+
+
+def test_a_hand_edited_lock_is_refused_with_what_to_do(sim: Simulator, tmp_path: Path) -> None:
+    pipeline = project(tmp_path / "repo")
+    lock_file = tmp_path / "repo" / "storyboard.lock"
+    for text, said in (
+        ("{not json", "not a lock file of reel"),
+        ('{"version": 1, "takes": {"cup#1": {"fingerprint": "f", "colour": "red"}}}', "colour"),
+        ('{"version": 1, "takes": {"cup#1": {"videoId": "v"}}}', "needs a fingerprint"),
+        ('{"version": 2, "takes": {}}', '"version": 1'),
+    ):
+        lock_file.write_text(text, "utf-8")
+        out = invoke("plan", str(pipeline), env=env_of(sim))
+        assert_no_crash(out)
+        assert out.code == 2 and said in out.stderr and "restore it from git" in out.stderr
+    assert sim.ledger()["requests"] == []
+
+
+def test_the_lock_reads_back_as_written(tmp_path: Path) -> None:
+    entries = [
+        LockEntry("a#1", "f" * 64),
+        LockEntry(
+            "b.2_x-y#3",
+            "e" * 64,
+            "user:1-minimax:2-video:3",
+            "https://h/v1",
+            "2",
+            "02",
+            "768p-6sec",
+            25,
+            "b.2_x-y-take3.mp4",
+            10,
+            "d" * 64,
+            "2026-01-01T00:00:00Z",
+        ),
+    ]
+    text = dumps(entries, "café.yaml")
+    path = tmp_path / "café.lock"
+    path.write_text(text, "utf-8")
+    lock = read_lock(path)
+    assert lock is not None and list(lock.entries.values()) == entries
+    assert dumps(list(lock.entries.values()), "café.yaml") == text
+    assert json.loads(text) == yaml.safe_load(text), "JSON, and so YAML too"
