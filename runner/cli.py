@@ -184,6 +184,16 @@ def status(target: str, as_json: bool) -> None:
 
 
 @main.command()
+@click.argument("directory", type=click.Path(dir_okay=True))
+def init(directory: str) -> None:
+    """Start a storyboard project in DIRECTORY: storyboard.yaml, images/, .gitignore, editor
+    settings and a README. Never overwrites anything."""
+    from runner.commands import init as cmd
+
+    _finish(lambda: cmd.main(directory))
+
+
+@main.command()
 @click.argument("output_dir", type=click.Path(file_okay=False))
 def report(output_dir: str) -> None:
     """Rewrite OUTPUT_DIR/report.html, the storyboard review page."""

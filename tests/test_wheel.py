@@ -1,4 +1,5 @@
-"""`pip install .` ships what Reel reads at run time: the catalogue and the JSON Schemas."""
+"""`pip install .` ships what Reel reads at run time (the catalogue and the JSON Schemas) under
+the distribution name `reel-storyboard`, with the `reel` command."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from runner import __version__
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -20,10 +23,14 @@ def test_wheel_ships_catalogue_and_schemas(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    (wheel,) = tmp_path.glob("reel-*.whl")
+    (wheel,) = tmp_path.glob("reel_storyboard-*.whl")
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
         z.extractall(tmp_path / "site")
+        metadata = z.read(f"reel_storyboard-{__version__}.dist-info/METADATA").decode()
+        scripts = z.read(f"reel_storyboard-{__version__}.dist-info/entry_points.txt").decode()
+    assert "Name: reel-storyboard\n" in metadata and f"Version: {__version__}\n" in metadata
+    assert "reel = runner.cli:main" in scripts
     assert "runner/spec/catalogue.json" in names
     assert "runner/report/templates/report.css" in names
     assert "runner/schema_files/pipeline.schema.json" in names
@@ -59,3 +66,40 @@ def test_wheel_ships_catalogue_and_schemas(tmp_path: Path) -> None:
         check=True,
     )
     assert '"model": "Veo-3.1-S2V-Fast"' in models.stdout
+
+
+@pytest.mark.slow
+def test_the_wheel_installs_under_its_name_and_reel_prints_its_version(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("reel_storyboard-*.whl")
+    site = tmp_path / "site"
+    # Installed by pip (no index: the wheel alone, its dependencies are this test's own).
+    install = ["install", "--no-deps", "--no-index", "-q", "--target", str(site), str(wheel)]
+    subprocess.run(
+        [sys.executable, "-m", "pip", *install],
+        check=True,
+        capture_output=True,
+    )
+    assert (site / f"reel_storyboard-{__version__}.dist-info").is_dir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    version = subprocess.run(
+        [str(site / "bin" / "reel"), "--version"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert version.stdout == f"reel, version {__version__}\n"
+    shown = subprocess.run(
+        [sys.executable, "-m", "pip", "show", "reel-storyboard"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"Version: {__version__}" in shown.stdout and str(site) in shown.stdout

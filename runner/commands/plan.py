@@ -20,13 +20,15 @@ def main(
     """Print the plan of a valid pipeline; exit 2 with its diagnostics when it is invalid.
 
     Each shot-take also says what the next `reel run` (with the same --out, --retry-failed and
-    --force) does with it, as the output folder's journal tells: reuse, resume, render or keep
-    (a failed shot), and why; the total is what that run will spend. No request is sent.
+    --force) does with it, as the output folder's journal and the lock beside the pipeline tell:
+    reuse, resume, fetch (rendered elsewhere, downloaded free), render or keep (a failed shot),
+    and why; the total is what that run will spend. No request is sent.
     """
     from runner.commands.loading import valid_pipeline
     from runner.errors import UsageError
+    from runner.state.locked import lock_for
     from runner.state.plan import make_plan, with_variants
-    from runner.state.rerun import decide_all, next_backend
+    from runner.state.rerun import decide_all, next_backend, next_user
 
     pipeline = valid_pipeline(file, "nothing was planned")
     plan = make_plan(pipeline)
@@ -39,8 +41,15 @@ def main(
             f"--force: no shot with id {', '.join(unknown)} in the pipeline "
             f"(ids: {', '.join(sorted(known))})"
         )
+    lock = lock_for(pipeline.path)
     decisions = decide_all(
-        output, plan.takes, retry_failed=retry_failed, force=force, backend=next_backend()
+        output,
+        plan.takes,
+        retry_failed=retry_failed,
+        force=force,
+        backend=next_backend(),
+        lock=lock,
+        user=next_user(),
     )
     if as_json:
         from runner.state.plan_view import to_json
@@ -50,5 +59,6 @@ def main(
         from runner.commands.tables import print_plan
 
         earlier = (output / ".reel" / "journal.sqlite").exists()
-        print_plan(plan, file, output, decisions if earlier or force else None, prompts=prompts)
+        shown = earlier or force or lock is not None
+        print_plan(plan, file, output, decisions if shown else None, prompts=prompts)
     return EXIT_OK

@@ -8,6 +8,7 @@ confirmed (nothing spent); 130 interrupted (every job id is kept; a rerun resume
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -26,6 +27,9 @@ from runner.run.events import Sink
 from runner.run.retry import Timing
 from runner.run.scheduler import RunResult, RunSettings, execute
 from runner.spec.pipeline import Pipeline
+from runner.state.journal import Journal
+from runner.state.locked import lock_for, seed_journal, useapi_user
+from runner.state.lockfile import Lock, entries_after_run, lock_path, write_lock
 from runner.state.plan import ShotTake, make_plan, with_variants
 
 
@@ -73,15 +77,63 @@ def main(
     )
     every = list(make_plan(pipe).takes)
     chosen = select(tuple(every), options)
+    lock = lock_for(pipe.path)  # read first: a broken lock stops the run before anything is sent
     prepare_output(pipe.output)
     with output_lock(pipe.output), open_backend(pipe, base_url) as backend:
+        if lock is not None:
+            take_from_lock(lock, chosen, pipe.output, backend, options)
         if backend.real:
             confirm_spend(to_render(chosen, pipe.output, backend.journal_id, options), options)
-        with _sink(as_json) as sink:
-            # Every shot-take goes in (the manifest stays whole); --only decides which are sent.
-            result = anyio.run(render, pipe, every, options, backend, sink)
+        try:
+            with _sink(as_json) as sink:
+                # Every shot-take goes in (the manifest stays whole); --only decides which are sent.
+                result = anyio.run(render, pipe, every, options, backend, sink)
+        finally:  # also after a second Ctrl-C: the lock says what the journal knows
+            update_lock(pipe, every, lock)
     write_review_page(pipe.output, quiet=as_json)
     return exit_code(result)
+
+
+def take_from_lock(
+    lock: Lock, takes: list[ShotTake], output: Path, backend: Backend, options: RunOptions
+) -> None:
+    """Hand the run the lock's videos it can fetch (as journal rows: it downloads them, free);
+    say which of the lock's videos it renders instead, and why."""
+    journal = Journal(output / ".reel", backend.journal_id)
+    try:
+        refused = seed_journal(
+            journal,
+            lock,
+            [t for t in takes if t.shot.id not in options.force],
+            backend=backend.journal_id if backend.real else None,
+            user=useapi_user(backend.token) if backend.real else None,
+        )
+    finally:
+        journal.close()
+    for take, why in refused:
+        print(
+            f"reel: {take.key}: {lock.path.name} has its video, but {why}: rendering it",
+            file=sys.stderr,
+        )
+
+
+def update_lock(pipe: Pipeline, takes: list[ShotTake], earlier: Lock | None) -> None:
+    """Write the lock beside the pipeline from the journal; a lock that cannot be written costs
+    no video (the journal keeps everything), so it is reported, not raised."""
+    path = lock_path(pipe.path)
+    journal = Journal(pipe.output / ".reel")
+    try:
+        entries = entries_after_run(takes, journal, earlier, pipe.output)
+        write_lock(path, entries, pipe.path.name)
+    except (OSError, sqlite3.Error) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        print(
+            f"reel: the lock file {path} could not be written ({why});"
+            " the videos and the journal are safe, the next run writes it",
+            file=sys.stderr,
+        )
+    finally:
+        journal.close()
 
 
 def write_review_page(folder: Path, *, quiet: bool) -> None:
@@ -158,8 +210,6 @@ def to_render(
 ) -> list[ShotTake]:
     """The shot-takes a run may pay for: not those an earlier run completed or whose job
     exists (the estimate to confirm), as the journal in `output` tells."""
-    from runner.state.journal import Journal
-
     journal = Journal(output / ".reel", backend_id)
     try:
         paid = {"completed", "created"} | (

@@ -1,8 +1,10 @@
 """`reel status PIPELINE|OUTPUT_DIR`: what is done, running, failed, and what finishing costs.
 
-Reads the output folder's manifest and journal only: no request is sent, nothing is spent. Given
-a pipeline, its shot-takes are compared with what was rendered (a changed shot is not started
-again); given an output folder, its last manifest says which shot-takes there are.
+Reads the output folder's manifest and journal (and the lock beside a pipeline) only: no request
+is sent, nothing is spent. Given a pipeline, its shot-takes are compared with what was rendered
+(a changed shot is not started again), and what the folder lacks but the lock has is "to fetch"
+(also when there is no output folder yet: a fresh clone); given an output folder, its last
+manifest says which shot-takes there are.
 Exit 0; 2 when the target is neither a valid pipeline nor an output folder of `reel run`.
 """
 
@@ -18,11 +20,12 @@ from runner.state.status import STATES, Status, Wanted, read
 
 def _from_pipeline(path: Path, shown: str) -> Status:
     from runner.commands.loading import valid_pipeline
+    from runner.state.locked import lock_for
     from runner.state.plan import make_plan
 
     pipeline = valid_pipeline(shown, "no status", path)
     wanted = [Wanted(t.key, t.fingerprint, t.credits) for t in make_plan(pipeline).takes]
-    return read(pipeline.output, wanted, str(path))
+    return read(pipeline.output, wanted, str(path), lock_for(pipeline.path))
 
 
 def _from_folder(folder: Path) -> Status:
@@ -62,6 +65,8 @@ def _print(status: Status) -> None:
     for o in status.orphaned:
         print(f"{o['key']}: orphaned (no longer in the pipeline): {o['path']} stays")
     line = f"to finish: {counts.get('not started', 0)} to render, {status.to_finish} credits"
+    if counts.get("to fetch"):
+        line += f", {counts['to fetch']} to fetch (already rendered, free)"
     if status.to_retry:
         line += f" (+{status.to_retry} to retry the failed ones with --retry-failed)"
     print(line)

@@ -98,6 +98,7 @@ def rerun_line(decisions: Sequence[Decision]) -> str:
     parts = [f"{counts['render']} to render ({spend} credits)"]
     parts += [f"{counts['reuse']} reused"] if counts["reuse"] else []
     parts += [f"{counts['resume']} resumed (no new job)"] if counts["resume"] else []
+    parts += [f"{counts['fetch']} fetched (already rendered, free)"] if counts["fetch"] else []
     if counts["keep"]:
         parts.append(f"{counts['keep']} failed kept (--retry-failed renders them)")
     unsure = lookup_credits(decisions)

@@ -22,6 +22,7 @@ import anyio.to_thread
 from runner.api import useapi
 from runner.api.records import Video
 from runner.run.context import RunContext
+from runner.run.events import Notice
 from runner.run.follow import fetch, follow, poll
 from runner.run.lookup import LookupFailed, lookup_patiently, wanted
 from runner.run.submit import adopt, submit
@@ -136,6 +137,7 @@ async def _follow_existing(ctx: RunContext, st: TakeState, record: JobRecord) ->
             return True
         # The API no longer has it (404, or its media is gone): a new job is the only way.
         await ctx.journal.set_state(record.id, "expired", st.error)
+        ctx.emit(Notice(f"{st.key}: the API no longer has {st.video_id}; rendering it", "warning"))
         st.video_id, st.credits, st.attempts, st.error, st.status = None, 0, 0, None, "pending"
         return False
     ctx.take_hold(st.key, record.account)

@@ -252,9 +252,41 @@ class Journal:
     ) -> None:
         """Record the downloaded file: the job is completed (one write for both)."""
         await self._write(
-            "UPDATE jobs SET state = 'completed', completed = ?, output_path = ?,"
-            " output_bytes = ?, output_sha256 = ?, width = ?, height = ? WHERE id = ?",
+            # A video downloaded again keeps the time its job completed (the lock shows it).
+            "UPDATE jobs SET state = 'completed', completed = COALESCE(completed, ?),"
+            " output_path = ?, output_bytes = ?, output_sha256 = ?, width = ?, height = ?"
+            " WHERE id = ?",
             (time.time(), path, size, sha256, width, height, job),
+        )
+
+    def record_rendered(
+        self,
+        *,
+        key: str,
+        fingerprint: str,
+        account: str,
+        model: str,
+        video_id: str,
+        credits: int,
+        completed: float,
+    ) -> None:
+        """A job rendered elsewhere (a teammate's, from the lock): completed, its video not in
+        this folder yet, so the run downloads it (`runner.state.locked`). Nothing is recorded
+        when the journal already has that video."""
+        self.write_now(
+            "INSERT OR IGNORE INTO jobs (key, fingerprint, backend, account, model, intended,"
+            " video_id, state, credits, completed) VALUES (?, ?, ?, ?, ?, ?, ?, 'completed', ?, ?)",
+            (
+                key,
+                fingerprint,
+                self.backend,
+                account,
+                model,
+                completed,
+                video_id,
+                credits,
+                completed,
+            ),
         )
 
     def latest(self, key: str, fingerprint: str | None = None) -> JobRecord | None:

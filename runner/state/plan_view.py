@@ -81,7 +81,10 @@ def rerun_json(decisions: Sequence[Decision]) -> dict[str, Any]:
     """What the next run does, in sum: counts by action and the credits it will spend."""
     counts = Counter(d.action for d in decisions)
     return {
-        **{action: counts.get(action, 0) for action in ("reuse", "resume", "render", "keep")},
+        **{
+            action: counts.get(action, 0)
+            for action in ("reuse", "resume", "render", "keep", "fetch")
+        },
         "credits": rerun_credits(decisions),
         "ifLookupsFindNothing": lookup_credits(decisions),
     }

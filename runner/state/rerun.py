@@ -15,6 +15,8 @@ The rules are those `runner.run.job` acts on; `reel plan`, `reel status` and the
 | failed / moderated                                       | keep; render with --retry-failed|
 | abandoned / expired (no job, or its video is gone)       | render                          |
 | the shot is named by --force                             | render (old output superseded)  |
+| none, but the lock beside the pipeline has its video      | fetch: download it again, free; |
+| (`runner.state.locked`)                                  | render if the API lost it       |
 
 A job made on another backend (an earlier embedded simulator, whose jobs vanished with it)
 cannot be polled here: unless its output is intact, the shot-take renders again.
@@ -28,11 +30,12 @@ from pathlib import Path
 from typing import Literal
 
 from runner.state.journal import JOURNAL_NAME, JobRecord, Journal
+from runner.state.locked import useapi_user, why_not_fetched
+from runner.state.lockfile import Lock
 from runner.state.plan import ShotTake, sha256_file
 
-Action = Literal["reuse", "resume", "render", "keep"]
-EMBEDDED = "embedded-simulator:"
-"""Prefix of the journal's backend id for an embedded simulator (`runner.run.backend`)."""
+Action = Literal["reuse", "resume", "render", "keep", "fetch"]
+FETCH_REASON = "already rendered, free"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,7 @@ class Decision:
     @property
     def needs_accounts(self) -> bool:
         """Whether it may create a job (then the run must know its accounts)."""
-        return self.action == "render" or (
+        return self.action in ("render", "fetch") or (
             self.action == "resume" and self.record is not None and self.record.video_id is None
         )
 
@@ -88,16 +91,19 @@ def decide(  # noqa: PLR0911 - one return per row of the module's table
     retry_failed: bool = False,
     forced: bool = False,
     backend: str | None,
+    lock: Lock | None = None,
+    user: str | None = None,
 ) -> Decision:
     """The decision for one shot-take. `backend` is the journal id of the API the next run
-    talks to (None: an embedded simulator, on which no earlier job exists)."""
+    talks to (None: an embedded simulator, on which no earlier job exists); `lock` the lock
+    beside the pipeline, `user` the useapi user of the next run's token."""
     record = journal.latest(take.key, take.fingerprint)
     earlier = record or journal.latest(take.key)
     changed = earlier is not None and earlier.fingerprint != take.fingerprint
     if forced:
         return Decision(take, "render", "forced (--force)", record, changed)
     if record is None:
-        return Decision(take, "render", "changed" if changed else "new", None, changed)
+        return from_lock(take, lock, backend, user, changed)
     state = record.state
     if state in ("abandoned", "expired"):
         why = "not sent before" if state == "abandoned" else "its video expired on the API"
@@ -125,6 +131,23 @@ def decide(  # noqa: PLR0911 - one return per row of the module's table
     return Decision(take, "resume", "sent before, no reply: look the job up first", record)
 
 
+def from_lock(
+    take: ShotTake, lock: Lock | None, backend: str | None, user: str | None, changed: bool
+) -> Decision:
+    """A shot-take the journal knows nothing of (for its fingerprint): fetched when the lock
+    has its video and the next run can fetch it, else rendered (saying why)."""
+    entry = lock.rendered(take) if lock is not None else None
+    if entry is None:
+        stale = lock is not None and lock.stale(take)
+        why = "changed" if changed or stale else "new"
+        return Decision(take, "render", why, None, changed or stale)
+    assert lock is not None
+    refused = why_not_fetched(entry, backend, user)
+    if refused is not None:
+        return Decision(take, "render", f"in {lock.path.name}, but {refused}", None)
+    return Decision(take, "fetch", FETCH_REASON, None)
+
+
 def decide_all(
     output: Path,
     takes: Iterable[ShotTake],
@@ -132,13 +155,18 @@ def decide_all(
     retry_failed: bool = False,
     force: Iterable[str] = (),
     backend: str | None,
+    lock: Lock | None = None,
+    user: str | None = None,
 ) -> list[Decision]:
-    """Decisions for every shot-take, from the journal in `output/.reel` (none: all new)."""
+    """Decisions for every shot-take, from the journal in `output/.reel` (none: all new, or
+    fetched from `lock`)."""
     forced = set(force)
     folder = output / ".reel"
     if not (folder / JOURNAL_NAME).exists():
         return [
-            Decision(t, "render", "forced (--force)" if t.shot.id in forced else "new", None)
+            Decision(t, "render", "forced (--force)", None)
+            if t.shot.id in forced
+            else from_lock(t, lock, backend, user, changed=False)
             for t in takes
         ]
     journal = Journal(folder, backend or "")
@@ -150,6 +178,8 @@ def decide_all(
                 retry_failed=retry_failed,
                 forced=t.shot.id in forced,
                 backend=backend,
+                lock=lock,
+                user=user,
             )
             for t in takes
         ]
@@ -169,6 +199,13 @@ def lookup_credits(decisions: Sequence[Decision]) -> int:
         for d in decisions
         if d.action == "resume" and d.record is not None and d.record.video_id is None
     )
+
+
+def next_user() -> str | None:
+    """The useapi user of USEAPI_TOKEN (`user:<id>-…`), if set and of that form."""
+    import os
+
+    return useapi_user(os.environ.get("USEAPI_TOKEN", "").strip())
 
 
 def next_backend() -> str | None:

@@ -5,6 +5,8 @@ Each shot-take is in one of these states:
 - `running`: a job exists (or may: sent, then the run was killed) and has not been downloaded;
   a rerun polls it, looks it up or downloads it again, never pays for it twice;
 - `failed` / `moderated`: with the API's reason (`--retry-failed` renders them again);
+- `to fetch`: rendered elsewhere (the lock beside the pipeline has its video, and the next run
+  can fetch it): a run downloads it again, free;
 - `not started`: nothing was sent yet, or the shot changed since (then a rerun renders it).
 Outputs of shot-takes no longer in the pipeline are `orphaned`. What finishing costs is the
 credits of what is not started (a rerun with --retry-failed also pays for the failed ones).
@@ -19,10 +21,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from runner.state.journal import JobRecord, Journal
-from runner.state.rerun import EMBEDDED, intact
+from runner.state.locked import why_not_fetched
+from runner.state.lockfile import EMBEDDED, Lock
+from runner.state.rerun import intact, next_backend, next_user
 
-State = Literal["done", "running", "failed", "moderated", "not started"]
-STATES: tuple[State, ...] = ("done", "running", "failed", "moderated", "not started")
+State = Literal["done", "to fetch", "running", "failed", "moderated", "not started"]
+STATES: tuple[State, ...] = ("done", "to fetch", "running", "failed", "moderated", "not started")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +59,31 @@ def _rel(path: str | None, output: Path) -> str | None:
         return path
 
 
-def one(journal: Journal, want: Wanted, output: Path) -> TakeStatus:
+def one(journal: Journal, want: Wanted, output: Path, lock: Lock | None = None) -> TakeStatus:
     """The state of one shot-take."""
     record = journal.latest(want.key, want.fingerprint)
     earlier = record or journal.latest(want.key)
     changed = earlier is not None and earlier.fingerprint != want.fingerprint
     if record is None:
+        return _from_lock(want, lock, changed)
+    return _from_record(record, want, output)
+
+
+def _from_lock(want: Wanted, lock: Lock | None, changed: bool) -> TakeStatus:
+    """A shot-take this folder has no job for: to fetch when the lock has its video."""
+    entry = lock.entries.get(want.key) if lock is not None else None
+    if lock is None or entry is None or not entry.rendered:
         why = "changed since it was rendered" if changed else "new"
         return TakeStatus(want.key, "not started", why, want.credits, changed=changed)
-    return _from_record(record, want, output)
+    if entry.fingerprint != want.fingerprint:
+        why = f"changed since its video in {lock.path.name} was rendered"
+        return TakeStatus(want.key, "not started", why, want.credits, changed=True)
+    refused = why_not_fetched(entry, next_backend(), next_user())
+    if refused is not None:
+        why = f"in {lock.path.name}, but {refused}"
+        return TakeStatus(want.key, "not started", why, want.credits, entry.video_id)
+    why = f"rendered ({lock.path.name}): `reel run` downloads it again, free"
+    return TakeStatus(want.key, "to fetch", why, want.credits, entry.video_id, entry.output)
 
 
 def _from_record(record: JobRecord, want: Wanted, output: Path) -> TakeStatus:  # noqa: PLR0911
@@ -132,6 +152,7 @@ class Status:
             ],
             "orphaned": list(self.orphaned),
             "toFinish": {
+                "fetches": self.counts.get("to fetch", 0),
                 "renders": self.counts.get("not started", 0),
                 "credits": self.to_finish,
                 "retryFailedCredits": self.to_retry,
@@ -151,15 +172,18 @@ def orphans(journal: Journal, keys: Iterable[str], output: Path) -> list[dict[st
     return found
 
 
-def read(output: Path, wanted: list[Wanted], pipeline: str | None) -> Status:
-    """The status of `output` for these shot-takes (none of them when nothing was run)."""
+def read(
+    output: Path, wanted: list[Wanted], pipeline: str | None, lock: Lock | None = None
+) -> Status:
+    """The status of `output` for these shot-takes (none of them when nothing was run: then
+    what the lock beside the pipeline has is to fetch)."""
     journal_file = output / ".reel" / "journal.sqlite"
     if not journal_file.exists():
-        takes = tuple(TakeStatus(w.key, "not started", "new", w.credits) for w in wanted)
+        takes = tuple(_from_lock(w, lock, changed=False) for w in wanted)
         return Status(output, pipeline, takes, ())
     journal = Journal(output / ".reel")
     try:
-        takes = tuple(one(journal, w, output) for w in wanted)
+        takes = tuple(one(journal, w, output, lock) for w in wanted)
         lost = tuple(orphans(journal, (w.key for w in wanted), output))
     finally:
         journal.close()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from runner.commands.run import RunOptions
 from runner.sim import running_simulator
+from runner.state.lockfile import read_lock
 from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_pipeline
 
 SHOTS = "shots:\n" + "".join(f"  - id: s{i}\n    prompt: shot number {i}\n" for i in range(6))
@@ -77,6 +78,12 @@ def test_ctrl_c_keeps_job_ids_exits_130_and_a_rerun_resumes(tmp_path: Path) -> N
         assert {s["videoId"] for s in doc["shots"] if s["videoId"]} == created
         unfinished = [s for s in doc["shots"] if s["status"] not in ("completed", "skipped")]
         assert all(s["status"] == "running" for s in unfinished)
+        # The lock is written after Ctrl-C too, with exactly the videos the journal completed.
+        lock = read_lock(path.with_suffix(".lock"))
+        assert lock is not None and len(lock.entries) == 6
+        with sqlite3.connect(tmp_path / "out" / ".reel" / "journal.sqlite") as db:
+            done = {r[0] for r in db.execute("SELECT video_id FROM jobs WHERE state = 'completed'")}
+        assert {e.video_id for e in lock.entries.values() if e.video_id} == done
 
         rerun = run_pipeline(
             sim, path, RunOptions(poll_interval=0.05, retry_wait=0.05), scale=1 / 60

@@ -66,6 +66,7 @@ def test_plan_says_what_a_rerun_reuses_renders_and_keeps(
         "resume": 0,
         "render": 1,
         "keep": 1,
+        "fetch": 0,
         "credits": 25,
         "ifLookupsFindNothing": 0,
     }
@@ -103,12 +104,18 @@ def test_plan_and_status_see_jobs_to_resume_without_paying_again(
     status = json.loads(capsys.readouterr().out)
     assert status["counts"] == {
         "done": 0,
+        "to fetch": 0,
         "running": 2,
         "failed": 0,
         "moderated": 0,
         "not started": 1,
     }
-    assert status["toFinish"] == {"renders": 1, "credits": 25, "retryFailedCredits": 0}
+    assert status["toFinish"] == {
+        "fetches": 0,
+        "renders": 1,
+        "credits": 25,
+        "retryFailedCredits": 0,
+    }
 
 
 def test_status_from_the_output_folder_and_from_the_pipeline(
@@ -180,6 +187,7 @@ def test_reel_status_on_the_command_line(tmp_path: Path) -> None:
     fresh = status(str(path), "--json")
     assert fresh.returncode == 0, fresh.stderr
     assert json.loads(fresh.stdout)["toFinish"] == {
+        "fetches": 0,
         "renders": 3,
         "credits": 75,
         "retryFailedCredits": 0,
