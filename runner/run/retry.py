@@ -70,8 +70,9 @@ class Timing:
 
     @property
     def first_poll(self) -> float:
-        """Delay from a create to its first poll."""
-        return self.poll_min
+        """Delay from a create to the first read of its account's list (that read, and every
+        later one, shows whether the job renders or waits in the queue)."""
+        return self.poll_interval if self.poll_interval is not None else POLL_MAX * self.scale
 
 
 @dataclass(slots=True)
