@@ -42,6 +42,8 @@ MARGIN = 0.02
 """The list is read this share of the render after the estimated finish."""
 LIST_PAGES = 5
 """Pages of the account's list read in one look before a missing job is asked for by id."""
+LIST_SLACK = 4
+"""Items read beyond our jobs in flight: room for a few of other clients' newer videos."""
 
 Want = Literal["list", "percent"]
 
@@ -175,7 +177,7 @@ class AccountWatch:
         sent = anyio.current_time()
         try:
             for _ in range(LIST_PAGES):
-                limit = min(100, 2 * len(self.jobs) + 10)
+                limit = min(100, len(self.jobs) + LIST_SLACK)
                 page = await ctx.client.videos(self.account, limit=limit, last_video_id=last)
                 found.update((v.video_id, v) for v in page if v.video_id in wanted)
                 if len(page) < limit or wanted <= found.keys() or not page[-1].video_id:
@@ -226,6 +228,11 @@ class AccountWatch:
         if not was_rendering:
             job.start = self._started(job, now)
             job.phase = "rendering"
+        if by_id and video.percent is None:
+            # No progress to go by: read it now and then, as a client without estimates would.
+            job.due, job.want = now + self._w.timing.poll_max, "percent"
+            self._show(job, "rendering", None)
+            return
         if by_id and video.percent is not None:
             job.samples.append((now, min(99.5, video.percent + 0.5)))
         missed = not by_id and was_rendering and job.want == "list" and job.due <= now
