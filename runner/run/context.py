@@ -1,8 +1,8 @@
 """Everything the shot-take tasks of one run share: clients, journal, slots, budget, display.
 
 One `RunContext` per run, made by `runner.run.scheduler`. Tasks never touch each other; they meet
-only here (the placement queue, the per-account create locks, the nudges that wake queued
-jobs when a job on their account ends, and `stop()` that ends the run for everyone).
+only here (the placement queue, the per-account create locks, the account watchers that read
+their jobs together, and `stop()` that ends the run for everyone).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from runner.api.useapi import UseApi
 from runner.run.events import AccountChanged, CreditsChanged, Event, Phase, Sink, TakeChanged
 from runner.run.placement import AccountSlots, Placement
 from runner.run.retry import Timing
+from runner.run.watch import Watches
 from runner.state.journal import Journal
 from runner.state.plan import FileHasher
 from runner.state.supersede import History
@@ -55,8 +56,9 @@ class RunContext:
     stop_reason: str | None = None
     interrupted: bool = False
     scope: anyio.CancelScope | None = None
+    watches: Watches | None = None
+    """Every account's watcher (`runner.run.watch`), set once the run's task group is open."""
     _locks: dict[str, anyio.Lock] = field(default_factory=dict)
-    _nudges: dict[str, set[anyio.Event]] = field(default_factory=dict)
     _upload_locks: dict[tuple[str, str], anyio.Lock] = field(default_factory=dict)
 
     def selected(self, st: TakeState) -> bool:
@@ -93,6 +95,10 @@ class RunContext:
         }
         self.show(st, phases.get(st.status, "failed"), detail=st.error)
 
+    def show_watched(self, st: TakeState, phase: Phase, percent: int | None) -> None:
+        """What an account's watcher saw of a job: queued, or rendering (percent if known)."""
+        self.show(st, phase, percent=percent)
+
     def create_lock(self, account: str) -> anyio.Lock:
         """Creates and lookups on one account go one at a time, so a lookup after a
         maybe-queued create never mistakes another shot-take's fresh job for its own."""
@@ -106,19 +112,6 @@ class RunContext:
         if lock is None:
             lock = self._upload_locks[account, image] = anyio.Lock()
         return lock
-
-    def nudge_event(self, account: str) -> anyio.Event:
-        event = anyio.Event()
-        self._nudges.setdefault(account, set()).add(event)
-        return event
-
-    def forget_nudge(self, account: str, event: anyio.Event) -> None:
-        self._nudges.get(account, set()).discard(event)
-
-    def nudge(self, account: str) -> None:
-        """A job on `account` ended: its queued jobs have probably started; poll them now."""
-        for event in self._nudges.pop(account, set()):
-            event.set()
 
     def take_hold(self, key: str, account: str) -> None:
         """A resumed job now holds its slot: the one counted at the start, else a new one."""

@@ -1,7 +1,8 @@
 """Following a created job to its end: adaptive polling, then the download.
 
-The job's slot on its account is freed as soon as the job is seen final (before the download),
-and queued jobs on the same account are woken to poll at once: their turn has probably come.
+The job's slot on its account is freed as soon as the job is seen final (before the download).
+How often and how a job is read is `runner.run.watch`'s business: jobs of one account are
+read together.
 """
 
 from __future__ import annotations
@@ -13,71 +14,19 @@ from pathlib import Path
 import anyio
 import anyio.to_thread
 
-from runner.api import useapi
 from runner.api.records import Video
 from runner.run.context import RunContext
 from runner.run.download import DownloadFailed, download
-from runner.run.retry import Progress
+from runner.run.watch import until_final
 from runner.state.takestate import TakeState
-
-POLL_FAILURES = 40
-"""Consecutive failed polls before a shot-take is given up for this run (its job id is kept)."""
-
-
-async def _wait(ctx: RunContext, account: str, delay: float, queued: bool) -> None:
-    if not queued:
-        await anyio.sleep(delay)
-        return
-    event = ctx.nudge_event(account)
-    try:
-        with anyio.move_on_after(delay):
-            await event.wait()
-    finally:
-        ctx.forget_nudge(account, event)
 
 
 async def poll(ctx: RunContext, st: TakeState, account: str, first_delay: float) -> Video | None:
-    """Poll the job until it is final. None when it was moderated and removed (404) or the
-    API stopped answering (st is then ended)."""
-    assert st.video_id is not None
-    progress = Progress(ctx.timing)
-    delay, queued, failures = first_delay, True, 0
-    while True:
-        await _wait(ctx, account, delay, queued)
-        try:
-            video = await ctx.client.video(st.video_id)
-        except useapi.NotFound:
-            st.end("moderated", "moderated: the video was removed (404)")
-            return None
-        except useapi.Unauthorized:
-            ctx.stop("the API token was rejected (401)")
-            await anyio.sleep_forever()
-        except (
-            useapi.MaybeQueued,
-            useapi.TransportFailed,
-            useapi.ServerError,
-            useapi.Busy,
-            useapi.OnHold,
-        ) as exc:
-            # Passing faults (an account on hold may still finish what it holds): ask again.
-            failures += 1
-            if failures >= POLL_FAILURES:
-                st.end("failed", f"lost contact with the job ({exc}); a rerun resumes it")
-                return None
-            delay = ctx.timing.backoff(min(failures, 6))
-            continue
-        except useapi.ApiError as exc:
-            st.end("failed", f"polling failed: {exc}")
-            return None
-        failures = 0
-        if video.final:
-            return video
-        queued = video.queued
-        if queued:
-            ctx.show(st, "queued")
-        else:
-            ctx.show(st, "rendering", percent=video.percent)
-        delay = progress.next_delay(video, anyio.current_time())
+    """Wait until the job of `st` is final (read with its account's other jobs, `run.watch`).
+    None when it was moderated and removed (404) or the API stopped answering (st is then
+    ended, its job id kept)."""
+    assert ctx.watches is not None
+    return await until_final(ctx.watches, st, account, first_delay)
 
 
 async def follow(ctx: RunContext, st: TakeState, account: str, *, holds_slot: bool) -> None:
@@ -89,7 +38,6 @@ async def follow(ctx: RunContext, st: TakeState, account: str, *, holds_slot: bo
     finally:
         if holds_slot:
             ctx.placement.release(account)
-            ctx.nudge(account)
     if video is None:
         if st.status == "moderated":
             await ctx.journal.set_state(job, "moderated", st.error)

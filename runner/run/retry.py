@@ -4,10 +4,7 @@ Every default is in real-API seconds and multiplied by the backend's time scale,
 simulator running 600 times faster the same policy waits 600 times less. Values the user gives
 (`--poll-interval`, `--retry-wait`) are taken as they are.
 
-Polling estimates when a rendering job will finish from its percent progress and polls just
-after that moment, instead of every few seconds: few requests per video and a short lag between
-a job finishing and Reel noticing. Queued jobs are polled rarely; the scheduler wakes them early
-when a job on the same account ends (their turn has probably come).
+How jobs are read while they render is `runner.run.watch`'s: these are its intervals.
 """
 
 from __future__ import annotations
@@ -20,7 +17,6 @@ from typing import TypeVar
 import anyio
 
 from runner.api import useapi
-from runner.api.records import Video
 
 T = TypeVar("T")
 TRANSIENT = (useapi.MaybeQueued, useapi.TransportFailed, useapi.ServerError, useapi.Busy)
@@ -29,7 +25,8 @@ TRANSIENT = (useapi.MaybeQueued, useapi.TransportFailed, useapi.ServerError, use
 POLL_MIN = 10.0
 POLL_MAX = 30.0
 QUEUED_FACTOR = 2.0
-"""Queued jobs are polled this many times less often than the longest rendering interval."""
+"""A waiting job with none of ours rendering on its account is read this many times less often
+than the longest interval (its turn comes when another client's job ends)."""
 BUSY_MIN = 10.0
 BUSY_MAX = 30.0
 BACKOFF_FIRST = 0.5
@@ -70,46 +67,9 @@ class Timing:
 
     @property
     def first_poll(self) -> float:
-        """Delay from a create to its first poll."""
-        return self.poll_min
-
-
-@dataclass(slots=True)
-class Progress:
-    """Progress samples of one job; says when to poll it next."""
-
-    timing: Timing
-    start: tuple[float, int] | None = None
-    """(time, percent) of the first rendering sample."""
-    total: float | None = None
-    """Estimated render seconds, once two samples differ."""
-    blind: float = 0.0
-    """The last interval used while the API reported no percent."""
-
-    def next_delay(self, video: Video, now: float) -> float:
-        t = self.timing
-        if t.poll_interval is not None:
-            return t.poll_interval
-        if video.queued:
-            # Its turn comes when a job on its account ends, and the scheduler wakes it then;
-            # this only catches turns that other clients' jobs free.
-            return QUEUED_FACTOR * t.poll_max
-        percent = video.percent
-        if percent is None:  # no progress to go by: back off from the shortest interval
-            self.blind = min(t.poll_max, self.blind * 1.5 if self.blind else t.poll_min)
-            return self.blind
-        if self.start is None or percent < self.start[1]:
-            self.start = (now, percent)
-            return t.poll_min
-        t0, p0 = self.start
-        if percent > p0 and now > t0:
-            self.total = 100 * (now - t0) / (percent - p0)
-        if self.total is None:
-            return t.poll_min
-        remaining = self.total * (100 - percent) / 100
-        # Just after the estimated finish; a little later each time the estimate was early.
-        margin = max(0.01 * self.total, 0.05 * t.poll_min)
-        return min(t.poll_max, max(remaining, 0.0) + margin)
+        """Delay from a create to the first read of its account's list (that read, and every
+        later one, shows whether the job renders or waits in the queue)."""
+        return self.poll_interval if self.poll_interval is not None else POLL_MAX * self.scale
 
 
 async def patiently(call: Callable[[], Awaitable[T]], timing: Timing, tries: int = 8) -> T:

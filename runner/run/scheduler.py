@@ -30,6 +30,7 @@ from runner.run.events import Notice, RunFinished, RunStarted, Sink
 from runner.run.job import run_take
 from runner.run.placement import AccountSlots, Placement
 from runner.run.retry import Timing, patiently
+from runner.run.watch import Watches
 from runner.spec.pipeline import Account as PipelineAccount
 from runner.state import rerun
 from runner.state.journal import Journal
@@ -281,6 +282,7 @@ async def _run_group(
 ) -> None:
     async with anyio.create_task_group() as outer:
         outer.start_soon(writer.run)
+        ctx.watches = Watches(ctx.client, ctx.timing, outer, ctx.show_watched, ctx.stop)
         if sigint and threading.current_thread() is threading.main_thread():
             outer.start_soon(_watch_sigint, ctx)
         async with anyio.create_task_group() as tg:

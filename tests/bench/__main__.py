@@ -48,10 +48,10 @@ QUICK = Settings(shots=300, speed=300.0, instant=2_000, soak_shots=200, soak_spe
 GOALS: dict[str, tuple[str, float]] = {
     "makespan_ratio": ("<=", 1.05),
     "slot_utilisation": (">=", 0.95),
-    "requests_per_video": ("<=", 15),
+    "requests_per_video": ("<=", 5),
     "detection_lag": ("<=", 0.05),
     "cpu_ms_per_shot": ("<=", 2),
-    "peak_mb": ("<=", 300),
+    "peak_mb": ("<=", 200),
     "validate_10k_s": ("<=", 2),
     "soak_duplicates": ("<=", 0),
     "soak_lost": ("<=", 0),

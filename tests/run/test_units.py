@@ -1,16 +1,11 @@
-"""Placement and polling policies in isolation (no HTTP)."""
+"""Placement and timing policies in isolation (no HTTP)."""
 
 from __future__ import annotations
 
 import anyio
 
-from runner.api.records import Video
 from runner.run.placement import AccountSlots, Placement
-from runner.run.retry import Progress, Timing
-
-
-def _video(status: int, percent: int | None = None) -> Video:
-    return Video.from_json({"videoId": "v", "status": status, "percent": percent})
+from runner.run.retry import Timing
 
 
 def test_placement_gives_the_most_free_account_and_respects_limits() -> None:
@@ -69,26 +64,9 @@ def test_parking_the_last_account_answers_every_waiter_with_none() -> None:
     assert why == "no account can take work: a is on hold (596)"
 
 
-def test_polling_waits_long_for_queued_jobs_and_lands_just_after_the_estimated_finish() -> None:
-    timing = Timing(scale=1.0)
-    progress = Progress(timing)
-    assert progress.next_delay(_video(11), now=0.0) == 60.0
-    assert progress.next_delay(_video(1, 10), now=10.0) == 10.0
-    delay = progress.next_delay(_video(1, 20), now=20.0)  # 1 % a second: 80 s to go, capped
-    assert delay == 30.0
-    delay = progress.next_delay(_video(1, 90), now=90.0)
-    assert 10.0 < delay <= 11.5, "just after the estimated finish at 100 s"
-
-
 def test_fixed_poll_interval_and_retry_wait_are_taken_as_given() -> None:
     timing = Timing(scale=0.001, poll_interval=0.5, retry_wait=2.0)
-    assert Progress(timing).next_delay(_video(1, 50), now=1.0) == 0.5
+    assert timing.poll_min == timing.poll_max == timing.first_poll == 0.5
     assert all(2.0 <= timing.busy_wait() <= 6.0 for _ in range(50))
     scaled = Timing(scale=0.001)
     assert all(0.01 <= scaled.busy_wait() <= 0.03 for _ in range(50))
-
-
-def test_without_percent_polls_back_off_to_the_longest_interval() -> None:
-    progress = Progress(Timing(scale=1.0))
-    delays = [progress.next_delay(_video(1), now=float(i)) for i in range(6)]
-    assert delays[0] == 10.0 and delays == sorted(delays) and delays[-1] == 30.0
