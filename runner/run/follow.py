@@ -21,12 +21,14 @@ from runner.run.watch import until_final
 from runner.state.takestate import TakeState
 
 
-async def poll(ctx: RunContext, st: TakeState, account: str, first_delay: float) -> Video | None:
-    """Wait until the job of `st` is final (read with its account's other jobs, `run.watch`).
-    None when it was moderated and removed (404) or the API stopped answering (st is then
-    ended, its job id kept)."""
+async def poll(
+    ctx: RunContext, st: TakeState, account: str, first_delay: float, *, finished: bool = False
+) -> Video | None:
+    """Wait until the job of `st` is final (read with its account's other jobs, `run.watch`;
+    by id when it is known to have `finished`). None when it was moderated and removed (404) or
+    the API stopped answering (st is then ended, its job id kept)."""
     assert ctx.watches is not None
-    return await until_final(ctx.watches, st, account, first_delay)
+    return await until_final(ctx.watches, st, account, first_delay, finished=finished)
 
 
 async def follow(ctx: RunContext, st: TakeState, account: str, *, holds_slot: bool) -> None:

@@ -130,7 +130,7 @@ async def _follow_existing(ctx: RunContext, st: TakeState, record: JobRecord) ->
     ctx.claimed.add(st.video_id)
     st.status = "running"
     if record.state == "completed":  # rendered, but the file is missing or damaged
-        video = await poll(ctx, st, record.account, 0.0)
+        video = await poll(ctx, st, record.account, 0.0, finished=True)
         if video is not None and video.completed:
             await fetch(ctx, st, video)
         if st.output is not None or ctx.stopping or not _gone(st, video):

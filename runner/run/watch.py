@@ -101,10 +101,10 @@ class AccountWatch:
         """When our jobs on this account ended (estimated): when a queued job took the slot."""
         self._wake = anyio.Event()
 
-    def add(self, st: TakeState, video_id: str, first_delay: float) -> Watched:
+    def add(self, st: TakeState, video_id: str, first_delay: float, want: Want) -> Watched:
         now = anyio.current_time()
         kind = (st.take.shot.model, st.take.shot.options or "")
-        job = Watched(st, video_id, kind, now + first_delay, "list", now)
+        job = Watched(st, video_id, kind, now + first_delay, want, now)
         self.jobs[video_id] = job
         self._wake.set()
         return job
@@ -345,11 +345,13 @@ class Watches:
 
 
 async def until_final(
-    watches: Watches, st: TakeState, account: str, first_delay: float
+    watches: Watches, st: TakeState, account: str, first_delay: float, *, finished: bool = False
 ) -> Video | None:
     """Wait for the job of `st` to end: its final reply, or None when it was removed (404) or
-    could not be read (`st` is then ended, its job id kept)."""
+    could not be read (`st` is then ended, its job id kept). A job known to be `finished` (its
+    file is to be fetched again, perhaps days later) is read by id: the list may not reach it."""
     assert st.video_id is not None
-    job = watches.account(account).add(st, st.video_id, first_delay)
+    want: Want = "percent" if finished else "list"
+    job = watches.account(account).add(st, st.video_id, first_delay, want)
     await job.done.wait()
     return job.result
