@@ -45,6 +45,15 @@ LIST_PAGES = 5
 LIST_SLACK = 4
 """Items read beyond our jobs in flight: room for a few of other clients' newer videos."""
 
+PASSING = (
+    useapi.MaybeQueued,
+    useapi.TransportFailed,
+    useapi.ServerError,
+    useapi.Busy,
+    useapi.OnHold,
+)
+"""Failures of a read that pass: ask again later (an account on hold still finishes its jobs)."""
+
 Want = Literal["list", "percent"]
 
 
@@ -153,13 +162,7 @@ class AccountWatch:
         except useapi.Unauthorized:
             ctx.stop("the API token was rejected (401)")
             await anyio.sleep_forever()
-        except (
-            useapi.MaybeQueued,
-            useapi.TransportFailed,
-            useapi.ServerError,
-            useapi.Busy,
-            useapi.OnHold,
-        ) as exc:
+        except PASSING as exc:
             self._failed(job, exc)
             return
         except useapi.ApiError as exc:
@@ -186,13 +189,7 @@ class AccountWatch:
         except useapi.Unauthorized:
             ctx.stop("the API token was rejected (401)")
             await anyio.sleep_forever()
-        except (
-            useapi.MaybeQueued,
-            useapi.TransportFailed,
-            useapi.ServerError,
-            useapi.Busy,
-            useapi.OnHold,
-        ) as exc:
+        except PASSING as exc:
             for job in ready:
                 self._failed(job, exc)
             return
