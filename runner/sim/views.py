@@ -96,17 +96,25 @@ def scheduler_entry(world: World, job: Job) -> dict[str, Any]:
 
 
 def available(world: World) -> dict[str, Any]:
-    """GET /scheduler/available: what runs, and free slots per account."""
+    """GET /scheduler/available: what runs, and free slots per account.
+
+    With the `with-room` listing (the default), an account without a free slot (full or on
+    hold) is left out, as useapi's own batch script assumes; with `all` it is listed with
+    `available: 0`.
+    """
     tracked = world.tracked()
     rows = []
     for account, state in world.accounts.items():
         executing = sum(1 for j in tracked if j.account == account)
+        free = 0 if state.on_hold else max(0, state.config.max_jobs - executing)
+        if free == 0 and world.config.listing == "with-room":
+            continue
         rows.append(
             {
                 "account": account,
                 "maxJobs": state.config.max_jobs,
                 "executing": executing,
-                "available": 0 if state.on_hold else max(0, state.config.max_jobs - executing),
+                "available": free,
             }
         )
     return {"executing": [scheduler_entry(world, j) for j in tracked], "available": rows}
