@@ -4,8 +4,8 @@
 the accounts (the pipeline's, else `GET /accounts`), learns from `GET /scheduler/available` what
 others already run on them, then starts one task per shot-take (`runner.run.job.run_take`) in a
 single anyio task group, next to the manifest writer, the Ctrl-C watcher and the task that keeps
-what others run current (`runner.run.others`). Tasks wait for a
-slot in `runner.run.placement`; failures are values in each `TakeState`; only bugs escape.
+what others run current (`runner.run.others`). Tasks wait for a slot in `runner.run.placement`;
+failures are values in each `TakeState`; only bugs escape.
 """
 
 from __future__ import annotations
