@@ -226,6 +226,21 @@ def sim() -> None:
 )
 @click.option("--faults", default=None, metavar="SPEC", help="Fault rates; see README.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for faults.")
+@click.option(
+    "--available",
+    "listing",
+    type=click.Choice(["with-room", "all"]),
+    default=None,
+    help="GET /scheduler/available lists only accounts with room (default, or "
+    "REEL_SIM_AVAILABLE) or all, full ones with available 0.",
+)
+@click.option(
+    "--media-scale",
+    type=click.FloatRange(min=0, max=1, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Serve videos at this fraction of their reported size (faster to make).",
+)
 def sim_serve(
     host: str,
     port: int,
@@ -234,6 +249,8 @@ def sim_serve(
     speed: float,
     faults: str | None,
     seed: int,
+    listing: str | None,
+    media_scale: float,
 ) -> None:
     """Serve the simulated API over HTTP until interrupted."""
     from runner.commands import sim_serve as cmd
@@ -247,5 +264,7 @@ def sim_serve(
             speed=speed,
             faults=faults,
             seed=seed,
+            listing=listing,
+            media_scale=media_scale,
         )
     )

@@ -50,3 +50,30 @@ def _fence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("REEL_LOG_DIR", str(tmp_path / "logs"))
     yield
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--sim-available",
+        choices=("with-room", "all"),
+        default=None,
+        help="how every simulator lists accounts in GET /scheduler/available: only those with"
+        " room (the default) or all, full ones with available 0 (sets REEL_SIM_AVAILABLE)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import os
+
+    from runner.sim.config import LISTING_ENV
+
+    chosen = config.getoption("--sim-available")
+    if chosen is not None:
+        # An environment variable, so that simulators in child processes (the bench's) read it.
+        os.environ[LISTING_ENV] = chosen
+
+
+def pytest_report_header() -> str:
+    from runner.sim.config import listing_from_env
+
+    return f"simulator: GET /scheduler/available lists {listing_from_env()} accounts"

@@ -6,7 +6,13 @@ import asyncio
 
 from runner.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from runner.sim.app import BASE
-from runner.sim.config import DEFAULT_ACCOUNTS, SimConfig, parse_accounts
+from runner.sim.config import (
+    DEFAULT_ACCOUNTS,
+    Listing,
+    SimConfig,
+    listing_from_env,
+    parse_accounts,
+)
 from runner.sim.faults import parse_faults
 from runner.sim.serve import bind, server_for
 from runner.sim.world import World
@@ -21,6 +27,8 @@ def main(
     speed: float,
     faults: str | None,
     seed: int,
+    listing: str | None = None,
+    media_scale: float = 1.0,
 ) -> int:
     """Serve until interrupted; print where and with which token first."""
     config = SimConfig(
@@ -29,6 +37,8 @@ def main(
         faults=parse_faults(faults),
         seed=seed,
         token=token,
+        listing=_listing(listing),
+        media_scale=media_scale,
     )
     if not 0 <= port <= 65535:
         raise UsageError(f"--port {port} is not a TCP port")
@@ -45,6 +55,13 @@ def main(
     return EXIT_OK
 
 
+def _listing(name: str | None) -> Listing:
+    """`--available`, else REEL_SIM_AVAILABLE, else only accounts with room."""
+    if name is None:
+        return listing_from_env()
+    return "all" if name == "all" else "with-room"
+
+
 def _announce(config: SimConfig, host: str, port: int, faults: str | None) -> None:
     shown = f"[{host}]" if ":" in host else host
     root = f"http://{shown}:{port}"
@@ -58,5 +75,10 @@ def _announce(config: SimConfig, host: str, port: int, faults: str | None) -> No
         )
     if faults:
         print(f"reel sim: faults {faults} (seed {config.seed})", flush=True)
+    print(
+        f"reel sim: GET /scheduler/available lists {config.listing} accounts; videos served at"
+        f" {config.media_scale:g} of their reported size",
+        flush=True,
+    )
     print(f"reel sim: speed x{config.speed:g}; ledger at {root}/_sim/ledger", flush=True)
     print("reel sim: press Ctrl-C to stop", flush=True)

@@ -25,7 +25,7 @@ class AccountSlots:
     id: str
     max_jobs: int
     others: int = 0
-    """Jobs others already run on it (GET /scheduler/available at the start)."""
+    """Jobs others run on it (GET /scheduler/available, kept current by `runner.run.others`)."""
     ours: int = 0
     parked: str | None = None
     """Why the account takes no more work in this run, or None."""
@@ -109,6 +109,15 @@ class Placement:
             acc.ours = max(0, acc.ours - 1)
             self._on_change(acc)
             self._dispatch()
+
+    def set_others(self, counts: dict[str, int]) -> None:
+        """What others hold on each account now; slots they freed go to waiters."""
+        for account, count in counts.items():
+            acc = self.accounts.get(account)
+            if acc is not None and acc.others != count:
+                acc.others = count
+                self._on_change(acc)
+        self._dispatch()
 
     def park(self, account: str, reason: str) -> None:
         """The account takes no more work in this run; waiters pinned to it get None."""

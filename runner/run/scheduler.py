@@ -3,8 +3,9 @@
 `execute()` is what `reel run` calls once the pipeline is valid and the backend is up. It finds
 the accounts (the pipeline's, else `GET /accounts`), learns from `GET /scheduler/available` what
 others already run on them, then starts one task per shot-take (`runner.run.job.run_take`) in a
-single anyio task group, next to the manifest writer and the Ctrl-C watcher. Tasks wait for a
-slot in `runner.run.placement`; failures are values in each `TakeState`; only bugs escape.
+single anyio task group, next to the manifest writer, the Ctrl-C watcher and the task that keeps
+what others run current (`runner.run.others`). Tasks wait for a slot in `runner.run.placement`;
+failures are values in each `TakeState`; only bugs escape.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from runner.run.context import RunContext, account_event
 from runner.run.download import media_client
 from runner.run.events import Notice, RunFinished, RunStarted, Sink
 from runner.run.job import run_take
+from runner.run.others import count_others, keep_current
 from runner.run.placement import AccountSlots, Placement
 from runner.run.retry import Timing, patiently
 from runner.run.watch import Watches
@@ -106,15 +108,9 @@ async def find_accounts(
             )
         )
         return slots
-    others: Counter[str] = Counter(
-        j.account for j in executing if j.account and j.video_id not in ours
-    )
-    listed = {a.account: a for a in available}
+    counts = count_others(slots, available, executing, ours)
     for slot in slots:
-        if executing or slot.id not in listed:
-            slot.others = others[slot.id]
-        else:  # counts without the job list: assume none of them are ours
-            slot.others = listed[slot.id].executing
+        slot.others = counts[slot.id]
     return slots
 
 
@@ -285,11 +281,19 @@ async def _run_group(
         ctx.watches = Watches(ctx.client, ctx.timing, outer, ctx.show_watched, ctx.stop)
         if sigint and threading.current_thread() is threading.main_thread():
             outer.start_soon(_watch_sigint, ctx)
+        outer.start_soon(
+            keep_current, ctx.client, ctx.placement, lambda: _ours(ctx, states), ctx.timing
+        )
         async with anyio.create_task_group() as tg:
             ctx.scope = tg.cancel_scope
             for st in states:
                 tg.start_soon(run_take, ctx, st)
         outer.cancel_scope.cancel()
+
+
+def _ours(ctx: RunContext, states: Sequence[TakeState]) -> set[str]:
+    """Every job id of this output folder: never counted as another client's."""
+    return ctx.claimed | {st.video_id for st in states if st.video_id}
 
 
 Outcome = Literal["completed", "incomplete", "stopped", "interrupted"]

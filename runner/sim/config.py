@@ -5,14 +5,27 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from runner.errors import UsageError
 from runner.sim.faults import FaultRates
 
 Plan = Literal["free", "paid"]
+Listing = Literal["with-room", "all"]
+"""How GET /scheduler/available lists accounts: the docs show only examples with room, and
+useapi's own batch script submits to the first listed account, so by default a full or held
+account is left out (`with-room`); `all` lists it with `available: 0`. Reel must work on both."""
+
+LISTING_ENV = "REEL_SIM_AVAILABLE"
+"""Sets the listing of every simulator started without one (CI runs Reel's suites on both)."""
+
+EMBEDDED_MEDIA_SCALE = 0.25
+"""Served videos are this fraction of the reported size unless told otherwise: a 1280x720 MP4
+takes about ten times as long to make as a 320x180 one, and the tests make hundreds of them.
+`reel sim serve` serves the reported size (scale 1) unless `--media-scale` says otherwise."""
 
 DEFAULT_TOKEN = "user:1234-simulatortoken0000"  # noqa: S105 - the demo token, not a secret
 PLENTY = 1_000_000
@@ -25,6 +38,16 @@ QUEUE_CAP: dict[str, int] = {"free": 3, "paid": 5}
 """MiniMax's own bound on jobs an account holds, whatever maxJobs says (the seed: 3 / 5)."""
 
 _ACCOUNT_ID = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+
+
+def listing_from_env() -> Listing:
+    """The listing named by `REEL_SIM_AVAILABLE` (`with-room` when unset)."""
+    value = os.environ.get(LISTING_ENV, "").strip() or "with-room"
+    if value == "all":
+        return "all"
+    if value != "with-room":
+        raise UsageError(f"{LISTING_ENV}={value!r}: use 'with-room' or 'all'")
+    return "with-room"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +99,10 @@ class SimConfig:
     """Take unknown fileIDs of this user and a configured account, numbered below the
     simulator's own uploads, as files uploaded before it started (a demo of a pipeline with
     fileIDs renders); off, they are refused as not found."""
+    listing: Listing = field(default_factory=listing_from_env)
+    """GET /scheduler/available: only accounts with room, or all (see `Listing`)."""
+    media_scale: float = EMBEDDED_MEDIA_SCALE
+    """Served videos are this fraction of their reported width and height (1: the same)."""
 
     def __post_init__(self) -> None:
         if not self.accounts:
@@ -87,6 +114,10 @@ class SimConfig:
             raise UsageError(f"speed must be above 0, not {self.speed}")
         if self.token is not None and not self.token.strip():
             raise UsageError("the token must not be empty")
+        if self.listing not in get_args(Listing):
+            raise UsageError(f"listing must be 'with-room' or 'all', not {self.listing!r}")
+        if not 0 < self.media_scale <= 1:
+            raise UsageError(f"media scale must be above 0 and at most 1, not {self.media_scale}")
 
     @property
     def bearer(self) -> str:

@@ -18,13 +18,21 @@
 | `moderate`      | create answers 422 (prompt moderated at submit); nothing is charged           |
 | `moderate_late` | the job renders, then ends moderated (status 5) and later answers 404         |
 | `fail`          | the job renders, then fails (status 3)                                        |
+| `codes`         | the job reports the docs' other codes for its states: 0 (pending) while     |
+|                 | queued, 12 while processing, 7 or 14 when moderated                            |
+| `unknown_status`| the job reports status 99 (no doc lists it; `statusFinal` false) while it    |
+|                 | renders                                                                       |
+| `own`           | 1: the per-call faults (`502`, `504`, `reset`, `reset_after`, `slow`) also  |
+|                 | meet useapi's own endpoints (`/accounts`, `/scheduler*`); 0 (the default):   |
+|                 | only calls that reach MiniMax (files, videos)                                  |
 | `hold`          | `hold=N`: every account goes on hold (596) after its N-th accepted create;   |
 |                 | `hold=111@5+222@2` names accounts                                             |
 
 The create faults (`429` to `reset_after`) share one draw, so their rates must add up to at
-most 1; so must `moderate_late` + `fail`. Credits running out (412) come from the accounts'
-credits (`--accounts 111:free:2:100`). A prompt containing `sim:moderate`, `sim:moderate-late`
-or `sim:fail` always gets that fault: tests use it to aim at one shot.
+most 1; so must `moderate_late` + `fail`, and `codes` + `unknown_status`. Credits running out
+(412) come from the accounts' credits (`--accounts 111:free:2:100`). A prompt containing
+`sim:moderate`, `sim:moderate-late` or `sim:fail` always gets that fault: tests use it to aim
+at one shot.
 
 Every decision is a hash of (seed, kind of fault, what the request is about, how many times that
 was asked before), so a shot's third create attempt meets the same fault whatever other shots do
@@ -64,6 +72,11 @@ class FaultRates:
     moderate_submit: float = 0.0
     moderate_render: float = 0.0
     render_fail: float = 0.0
+    documented_codes: float = 0.0
+    unknown_codes: float = 0.0
+    own_endpoints: bool = False
+    """The per-call faults also meet /accounts and /scheduler*: not documented (useapi answers
+    those itself, without asking MiniMax), so only a hostile network does that."""
     hold_after: tuple[tuple[str | None, int], ...] = field(default=())
     """(account or None for every account, N): on hold after the N-th accepted create."""
 
@@ -81,6 +94,8 @@ class FaultRates:
             raise UsageError("--faults: 429+502q+504q+502+504+reset+reset_after exceed 1")
         if self.moderate_render + self.render_fail > 1:
             raise UsageError("--faults: moderate_late+fail exceed 1")
+        if self.documented_codes + self.unknown_codes > 1:
+            raise UsageError("--faults: codes+unknown_status exceed 1")
         for account, n in self.hold_after:
             if n < 0:
                 raise UsageError(f"--faults: hold={account or ''}@{n}: N must not be negative")
@@ -107,6 +122,9 @@ _KEYS = {
     "moderate": "moderate_submit",
     "moderate_late": "moderate_render",
     "fail": "render_fail",
+    "codes": "documented_codes",
+    "unknown_status": "unknown_codes",
+    "own": "own_endpoints",
 }
 
 
@@ -133,7 +151,8 @@ def parse_faults(spec: str | None) -> FaultRates:
             known = ", ".join([*_KEYS, "hold"])
             raise UsageError(f"--faults: unknown fault {key!r}; known: {known}")
         try:
-            values[_KEYS[key]] = float(text)
+            number = float(text)
+            values[_KEYS[key]] = bool(number) if key == "own" else number
         except ValueError:
             raise UsageError(f"--faults: {key}={text!r} is not a number") from None
     return FaultRates(**values)  # type: ignore[arg-type]
@@ -202,6 +221,15 @@ def call_fault(rates: FaultRates, u: float) -> CallFault | None:
         ("reset_after", rates.reset_after),
     ]
     return pick(u, table)
+
+
+def codes(rates: FaultRates, u: float) -> Literal["usual", "documented", "unknown"]:
+    """Which status codes a job reports (see `runner.sim.jobs.Job.reported_status`)."""
+    table: list[tuple[Literal["documented", "unknown"], float]] = [
+        ("documented", rates.documented_codes),
+        ("unknown", rates.unknown_codes),
+    ]
+    return pick(u, table) or "usual"
 
 
 def outcome(rates: FaultRates, u: float) -> Outcome:

@@ -2,12 +2,14 @@
 
 A job's state is computed from the clock: it is queued (11) until a render slot of its account
 frees, processing (1) for its render time, then completed (2), failed (3) or moderated (5).
+What it reports (`reported_status`) may be another code the docs list for the same state
+(0 pending, 12 processing, 7 or 14 moderated) or one they do not (99), when a fault says so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from runner.sim.faults import Outcome
 from runner.spec.catalogue import Model
@@ -16,11 +18,17 @@ STATUS_LABELS = {
     11: "queued",
     0: "pending",
     1: "processing",
+    12: "processing",
     2: "completed",
     3: "failed",
     5: "moderated",
+    7: "moderated",
+    14: "moderated",
 }
 FINAL = frozenset({2, 3, 5, 7, 14})
+MODERATED = frozenset({5, 7, 14})
+UNKNOWN_STATUS = 99
+"""What a job rendering with the `unknown_status` fault reports: a code no doc lists."""
 
 _SECONDS_PER_SECOND = {"512p": 20.0, "720p": 25.0, "768p": 30.0, "1080p": 60.0, "4k": 90.0}
 _FAMILY_FACTOR = {"hailuo-01": 1.0, "hailuo-02": 1.0, "sora": 1.3, "veo": 1.5}
@@ -104,6 +112,8 @@ class Job:
     finished_at: float | None = None
     cancelled: bool = False
     removed_at: float | None = None
+    codes: Literal["usual", "documented", "unknown"] = "usual"
+    """Which codes it reports: 11/1/5, the docs' others (0/12/7 or 14), or 99 while rendering."""
 
     @property
     def account(self) -> str:
@@ -117,6 +127,15 @@ class Job:
         if self.finished_at is None:
             return 1
         return {"completed": 2, "failed": 3, "moderated": 5}[self.outcome]
+
+    def reported_status(self) -> int:
+        """The status GET /videos answers with (see the module docstring)."""
+        status = self.status()
+        if self.codes == "unknown" and status == 1:
+            return UNKNOWN_STATUS
+        if self.codes != "documented" or self.cancelled:
+            return status
+        return {11: 0, 1: 12, 5: 7 if self.seq % 2 else 14}.get(status, status)
 
     def percent(self, now: float) -> int:
         if self.started_at is None:

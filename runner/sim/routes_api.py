@@ -25,7 +25,7 @@ _FORMATS = {"image/png": ("PNG",), "image/jpeg": ("JPEG", "WEBP")}
 async def accounts(ctx: SimContext, _request: Request) -> Response:
     world = ctx.world
     with world.lock:
-        return JSONResponse({a: account_view(s) for a, s in world.accounts.items()})
+        return JSONResponse({a: account_view(s, world) for a, s in world.accounts.items()})
 
 
 async def account(ctx: SimContext, request: Request) -> Response:
@@ -34,10 +34,12 @@ async def account(ctx: SimContext, request: Request) -> Response:
     if state is None:
         return ctx.refuse(request, 404, f"Account {name} not found")
     with ctx.world.lock:
-        return JSONResponse(account_view(state))
+        return JSONResponse(account_view(state, ctx.world))
 
 
-def _upload_account(ctx: SimContext, request: Request) -> str | Response:
+def _account_param(ctx: SimContext, request: Request) -> str | Response:
+    """The `account` query parameter: optional with one account configured, else required
+    (the docs of POST /files and GET /videos)."""
     name = request.query_params.get("account")
     names = list(ctx.world.accounts)
     if name is None:
@@ -65,7 +67,7 @@ def _image_problem(kind: str, data: bytes) -> tuple[str | None, tuple[int, int]]
 
 
 async def upload(ctx: SimContext, request: Request) -> Response:
-    name = _upload_account(ctx, request)
+    name = _account_param(ctx, request)
     if isinstance(name, Response):
         return name
     set_account(request, name)
@@ -96,9 +98,9 @@ async def video(ctx: SimContext, request: Request) -> Response:
 
 
 async def videos(ctx: SimContext, request: Request) -> Response:
-    name = request.query_params.get("account")
-    if name is not None and name not in ctx.world.accounts:
-        return ctx.refuse(request, 400, f"Account {name} is not configured")
+    name = _account_param(ctx, request)
+    if isinstance(name, Response):
+        return name
     try:
         limit = int(request.query_params.get("limit", "30"))
     except ValueError:

@@ -12,12 +12,13 @@ from starlette.responses import JSONResponse, Response
 from runner.sim.abrupt import Abrupt
 from runner.sim.context import SimContext, set_account
 from runner.sim.jobs import Job
-from runner.sim.media import VARIANTS, Look
+from runner.sim.media import VARIANTS, Look, has_audio, served_size
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def _look(job: Job, *, watermark: bool) -> Look:
+def _look(job: Job, *, watermark: bool, scale: float) -> Look:
+    """What a job's media shows: its reported size (times `scale`), sound when its model has it."""
     request = job.request
     first, last = request.first, request.last
     return Look(
@@ -28,6 +29,8 @@ def _look(job: Job, *, watermark: bool) -> Look:
         seconds=job.seconds,
         watermark=watermark,
         variant=job.seq % VARIANTS,
+        size=served_size(job.width, job.height, scale),
+        audio=has_audio(request.model),
     )
 
 
@@ -85,14 +88,16 @@ async def video_file(ctx: SimContext, request: Request) -> Response:
         return ctx.refuse(request, 404, "Not found.")
     if not watermark and ctx.world.accounts[job.account].config.plan != "paid":
         return ctx.refuse(request, 404, "Not found.")
-    return await _serve(ctx, request, job, "mp4", _look(job, watermark=watermark))
+    look = _look(job, watermark=watermark, scale=ctx.world.config.media_scale)
+    return await _serve(ctx, request, job, "mp4", look)
 
 
 async def cover(ctx: SimContext, request: Request) -> Response:
     job = ctx.world.job_by_number(request.path_params["number"])
     if job is None or job.status() != 2:
         return ctx.refuse(request, 404, "Not found.")
-    return await _serve(ctx, request, job, "jpg", _look(job, watermark=False))
+    look = _look(job, watermark=False, scale=ctx.world.config.media_scale)
+    return await _serve(ctx, request, job, "jpg", look)
 
 
 async def uploaded(ctx: SimContext, request: Request) -> Response:

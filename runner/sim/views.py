@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from runner.sim.accounts import AccountState
-from runner.sim.jobs import FINAL, STATUS_LABELS, Job, StoredFile
+from runner.sim.jobs import FINAL, MODERATED, STATUS_LABELS, Job, StoredFile
 from runner.sim.world import World
 
 
@@ -26,7 +26,7 @@ def file_url(root: str, stored: StoredFile) -> str:
 def video_model(world: World, job: Job, root: str, *, percent: bool = True) -> dict[str, Any]:
     """GET /videos/{videoId}'s body for a job (GET /videos lists them without percent)."""
     now = world.now()
-    status = job.status()
+    status = job.reported_status()
     request = job.request
     model: dict[str, Any] = {
         "id": job.number,
@@ -47,7 +47,7 @@ def video_model(world: World, job: Job, root: str, *, percent: bool = True) -> d
             for f in (request.first, request.last, *request.references)
             if f is not None
         ],
-        "canAppeal": status == 5,
+        "canAppeal": status in MODERATED,
         "canRetry": status == 3,
     }
     if request.option:
@@ -56,7 +56,7 @@ def video_model(world: World, job: Job, root: str, *, percent: bool = True) -> d
         model["aspectRatio"] = request.aspect
     if percent:
         model["percent"] = job.percent(now)
-    if status == 2:
+    if job.status() == 2:
         paths = media_paths(job)
         model["coverURL"] = root + paths["coverURL"]
         model["videoURL"] = root + paths["videoURL"]
@@ -69,12 +69,38 @@ def video_model(world: World, job: Job, root: str, *, percent: bool = True) -> d
     return model
 
 
-def account_view(state: AccountState) -> dict[str, Any]:
+def account_view(state: AccountState, world: World) -> dict[str, Any]:
+    """GET /accounts/{account}: the docs' fields (get-minimax-accounts-account), no secret.
+
+    The jwt's token is shown as the docs show it, elided; `plan` is the simulator's own.
+    """
+    account = state.config.id
+    issued = world.iso(0.0)
+    expires = world.iso(30 * 24 * 3600.0)
     view: dict[str, Any] = {
-        "account": state.config.id,
+        "account": account,
+        "jwt": {
+            "token": "abc…secured…xyz",
+            "user": {
+                "deviceID": f"9{account}",
+                "id": account,
+                "isAnonymous": False,
+                "name": f"Simulated {state.config.plan} account",
+                "avatar": "",
+            },
+            "exp": round(world.wall(30 * 24 * 3600.0), 3),
+            "iat": round(world.wall(0.0), 3),
+            "host": "hailuoai.video",
+            "searchParams": f"device_platform=web&app_id=3001&device_id=9{account}",
+            "iat_Issued": issued,
+            "exp_Expire": expires,
+            "plan": state.config.plan,
+        },
         "maxJobs": state.config.max_jobs,
         "supportVideo": True,
-        "jwt": {"plan": state.config.plan},
+        "supportChat": True,
+        "supportAudio": True,
+        "supportMusic": True,
     }
     if state.on_hold:
         view["error"] = "Account on hold: unusual account activities detected"
@@ -96,17 +122,25 @@ def scheduler_entry(world: World, job: Job) -> dict[str, Any]:
 
 
 def available(world: World) -> dict[str, Any]:
-    """GET /scheduler/available: what runs, and free slots per account."""
+    """GET /scheduler/available: what runs, and free slots per account.
+
+    With the `with-room` listing (the default), an account without a free slot (full or on
+    hold) is left out, as useapi's own batch script assumes; with `all` it is listed with
+    `available: 0`.
+    """
     tracked = world.tracked()
     rows = []
     for account, state in world.accounts.items():
         executing = sum(1 for j in tracked if j.account == account)
+        free = 0 if state.on_hold else max(0, state.config.max_jobs - executing)
+        if free == 0 and world.config.listing == "with-room":
+            continue
         rows.append(
             {
                 "account": account,
                 "maxJobs": state.config.max_jobs,
                 "executing": executing,
-                "available": 0 if state.on_hold else max(0, state.config.max_jobs - executing),
+                "available": free,
             }
         )
     return {"executing": [scheduler_entry(world, j) for j in tracked], "available": rows}

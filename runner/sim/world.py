@@ -21,7 +21,7 @@ from PIL import Image
 
 from runner.sim.accounts import AccountState, refusal
 from runner.sim.config import SimConfig
-from runner.sim.faults import Dice, Outcome, outcome
+from runner.sim.faults import Dice, Outcome, codes, outcome
 from runner.sim.jobs import CreateRequest, Job, StoredFile, base_render_seconds, nominal_size
 from runner.sim.ledger import Entry, Ledger
 from runner.spec import catalogue
@@ -64,6 +64,10 @@ class World:
 
     def now(self) -> float:
         return self._clock() - self._t0
+
+    def wall(self, t: float) -> float:
+        """Seconds since the epoch of time `t` on the simulator's clock."""
+        return self._wall0 + t
 
     def iso(self, t: float) -> str:
         stamp = datetime.fromtimestamp(self._wall0 + t, tz=UTC)
@@ -220,6 +224,7 @@ class World:
                 width=nominal_size(resolution, request.aspect)[0],
                 height=nominal_size(resolution, request.aspect)[1],
                 seconds=seconds,
+                codes=codes(self.config.faults, self.dice.draw("codes", key)),
             )
             self.jobs[job.video_id] = job
             self._jobs_by_number[number] = job

@@ -44,6 +44,7 @@ FAULTS: dict[str, Any] = {
     "reset_before": 0.01,
     "reset_after": 0.01,
     "truncate": 0.02,
+    "own_endpoints": True,  # 502/504 and resets on /accounts and /scheduler* too
     "hold_after": [["222222", 30]],
 }
 

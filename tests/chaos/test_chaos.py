@@ -46,6 +46,9 @@ FAULTS = FaultRates(
     reset_before=0.02,
     reset_after=0.03,
     truncate=0.10,
+    documented_codes=0.2,
+    unknown_codes=0.1,
+    own_endpoints=True,  # a hostile network: /accounts and /scheduler* fail too
 )
 ACCOUNTS = (
     SimAccount("111", "free", 2),

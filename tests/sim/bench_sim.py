@@ -2,30 +2,50 @@
 
     python -m tests.sim.bench_sim
 
-Prints how long one MP4 takes to make and how many requests a second the server answers,
-one client at a time and with 16 at once.
+Prints how long one MP4 takes to make (at the sizes the API reports, with and without the
+Veo family's sound, and at the quarter size the tests serve) and how many requests a second the
+server answers, one client at a time and with 16 at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import httpx
 
 from runner.sim import SimAccount, SimConfig, running_simulator
-from runner.sim.media import Look, encode_mp4
+from runner.sim.config import EMBEDDED_MEDIA_SCALE
+from runner.sim.media import Look, encode_mp4, served_size
 
 REQUESTS = 1000
 
 
+SIZES = (
+    ((1280, 720), 6, False),
+    ((1366, 768), 10, False),
+    ((1920, 1080), 6, False),
+    ((1280, 720), 8, True),
+    ((1920, 1080), 8, True),
+    ((3840, 2160), 8, True),
+)
+
+
 def bench_media() -> None:
-    for seconds, aspect in ((6, "16:9"), (10, "16:9"), (8, "9:16")):
-        look = Look(f"bench {seconds} {aspect}", None, aspect, seconds, watermark=False)
-        started = time.perf_counter()
-        data = encode_mp4(look, None)
-        took = time.perf_counter() - started
-        print(f"mp4 {seconds:>2} s {aspect}: {took * 1000:6.1f} ms, {len(data) / 1000:.1f} kB")
+    for size, seconds, audio in SIZES:
+        for scale in (1.0, EMBEDDED_MEDIA_SCALE):
+            served = served_size(*size, scale)
+            look = Look(f"bench {size} {seconds}", None, "16:9", seconds, False, size=served)
+            look = replace(look, audio=audio)
+            started = time.perf_counter()
+            data = encode_mp4(look, None)
+            took = time.perf_counter() - started
+            sound = " + AAC" if audio else ""
+            print(
+                f"mp4 {served[0]:>4}x{served[1]:<4} {seconds:>2} s{sound:6}: "
+                f"{took * 1000:7.1f} ms, {len(data) / 1000:6.1f} kB"
+            )
 
 
 async def _many(base: str, token: str, path: str, clients: int) -> float:

@@ -70,6 +70,7 @@ def test_account_goes_on_hold_after_n_creates() -> None:
         accounts=(SimAccount(id="7", plan="paid", max_jobs=10),),
         speed=1.0,
         faults=parse_faults("hold=7@2"),
+        listing="all",
     )
     with running_simulator(config) as sim, client(sim) as http:
         assert create(http, prompt="a").status_code == 200

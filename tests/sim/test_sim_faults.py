@@ -62,7 +62,7 @@ def test_busy_but_queued_anyway_shows_in_the_list_only(code: str) -> None:
 def test_busy_refuses_any_call_and_queues_nothing(code: str) -> None:
     with faulty(f"{code}=1") as (sim, http):
         assert create(http, prompt="a").status_code == int(code)
-        reply = http.get("/accounts")
+        reply = http.get(f"/videos/?account={ACCOUNT}")
         assert reply.status_code == int(code)
         assert reply.json()["code"] == int(code)
         assert sim.ledger()["creates"] == []
@@ -73,7 +73,7 @@ def test_reset_before_processing_is_a_transport_error(caplog: pytest.LogCaptureF
         with pytest.raises(httpx.RemoteProtocolError):
             create(http, prompt="lost")
         with pytest.raises(httpx.RemoteProtocolError):
-            http.get("/accounts")
+            http.get(f"/videos/?account={ACCOUNT}")
         assert sim.ledger()["creates"] == []
         assert _kinds(sim) == ["reset", "reset"]
         assert [r["status"] for r in sim.ledger()["requests"]] == [0, 0]
@@ -92,7 +92,7 @@ def test_reset_after_processing_queues_the_job(caplog: pytest.LogCaptureFixture)
 
 def test_slow_reply_still_answers() -> None:
     with faulty("slow=1,slow_s=20", speed=200.0) as (sim, http):
-        assert http.get("/accounts").status_code == 200
+        assert http.get(f"/videos/?account={ACCOUNT}").status_code == 200
         assert _kinds(sim) == ["slow"]
 
 

@@ -25,9 +25,10 @@ def _probe(data: bytes) -> tuple[str, int, int, float, Image.Image]:
 @pytest.mark.parametrize(
     ("body", "size", "seconds"),
     [
-        ({"model": "Veo-3.1", "options": "veo-1080p-8sec", "aspectRatio": "9:16"}, (180, 320), 8),
+        # A quarter of the reported size (the tests' and `reel run`'s media scale).
+        ({"model": "Veo-3.1", "options": "veo-1080p-8sec", "aspectRatio": "9:16"}, (270, 480), 8),
         ({"model": "Sora-2", "options": "720p-12sec"}, (320, 180), 12),
-        ({"model": "T2V-2.3", "options": "768p-10sec"}, (320, 180), 10),
+        ({"model": "T2V-2.3", "options": "768p-10sec"}, (342, 192), 10),
         ({"model": "T2V-01"}, (320, 180), 6),
     ],
 )

@@ -81,3 +81,34 @@ def test_port_in_use_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
             cli_main(["sim", "serve", "--port", str(port)])
     assert exited.value.code == 2
     assert "could not listen" in capsys.readouterr().err
+
+
+def test_serve_is_faithful_by_default_and_takes_the_other_reading() -> None:
+    """Full-size media unless --media-scale; --available all lists a full account."""
+    import io
+    import time
+
+    import av
+
+    process = _start("--accounts", "7:paid:1", "--speed", "300", "--available", "all")
+    try:
+        assert process.stdout is not None
+        found = re.search(r"at (http://127\.0\.0\.1:\d+/v1/minimax)", process.stdout.readline())
+        assert found
+        base = found.group(1)
+        headers = {"Authorization": "Bearer user:1234-simulatortoken0000"}
+        with httpx.Client(base_url=base, headers=headers) as http:
+            video_id = http.post("/videos/create", json={"prompt": "hi"}).json()["videoId"]
+            rows = http.get("/scheduler/available").json()["available"]
+            assert rows == [{"account": "7", "maxJobs": 1, "executing": 1, "available": 0}]
+            deadline = time.monotonic() + 20
+            while not (video := http.get(f"/videos/{video_id}").json())["statusFinal"]:
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+            data = httpx.get(video["downloadURL"]).content
+        with av.open(io.BytesIO(data)) as container:
+            stream = container.streams.video[0].codec_context
+            assert (stream.width, stream.height) == (video["width"], video["height"]) == (1280, 720)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)
