@@ -103,9 +103,7 @@ class ScriptedApi:
                 return httpx.Response(self.list_status, json={"error": "no", "code": 400})
             # Other clients' newer videos first, then ours, newest first.
             items = [{"videoId": v, "status": 2, "statusFinal": True} for v in self.foreign]
-            items += [
-                j.model(now, percent=False) for j in reversed(self.jobs) if not j.removed
-            ]
+            items += [j.model(now, percent=False) for j in reversed(self.jobs) if not j.removed]
             last = request.url.params.get("lastVideoId")
             if last is not None:
                 ids = [i["videoId"] for i in items]
