@@ -14,7 +14,7 @@ import re
 from functools import cache
 from typing import Any
 
-from runner.spec import schema_gen
+from runner.spec import catalogue, schema_gen
 from runner.spec.catalogue import Catalogue
 from runner.spec.checks import FILE_ID
 
@@ -32,7 +32,11 @@ def validators() -> tuple[Any, Any]:
     cls = jsonschema.Draft202012Validator
     top = json.loads(json.dumps(schema))
     top["properties"]["shots"] = {"type": "array", "minItems": 1}
-    shot = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/shot"}
+    # The root's rules are the editor's view of the shots with their defaults; here each
+    # shot is checked merged, below.
+    del top["allOf"]
+    defs = {**schema["definitions"], "shot": schema_gen.merged_shot(catalogue.load())}
+    shot = {"$schema": schema["$schema"], "definitions": defs, "$ref": "#/definitions/shot"}
     return (
         cls(top, format_checker=cls.FORMAT_CHECKER),
         cls(shot, format_checker=cls.FORMAT_CHECKER),

@@ -140,6 +140,7 @@ def load_pipeline(
 
 def _validate(data: dict[str, Any], report: _Reporter, base: Path) -> list[ShotView]:
     cat = catalogue.load()
+    _numeric_models(data, report, cat)
     top, shot_validator = validators()
     bad_defaults = report.bad_defaults
     for error in top.iter_errors(data):
@@ -179,6 +180,30 @@ def _validate(data: dict[str, Any], report: _Reporter, base: Path) -> list[ShotV
             report.shot(view, finding, model_rule=finding.model_rule)
     _duplicate_ids(report, views)
     return views
+
+
+def _numeric_models(data: dict[str, Any], report: _Reporter, cat: Catalogue) -> None:
+    """`model: 2` means the model "02", as it does to YAML 1.2 tools (check-jsonschema, the
+    editor), which read an unquoted `02` as 2; Reel reads `02` as text, so only a written 2
+    gets here. Said as a warning, so the file means the same everywhere."""
+    numeric = {int(n): n for n in cat.model_names if n.isdigit()}
+    holders: list[tuple[KeyPath, Any]] = [(("defaults",), data.get("defaults"))]
+    shots = data.get("shots")
+    if isinstance(shots, list):
+        holders += [(("shots", i), shot) for i, shot in enumerate(shots)]
+    for base, holder in holders:
+        if not isinstance(holder, dict):
+            continue
+        value = holder.get("model")
+        if type(value) is int and value in numeric:
+            name = numeric[value]
+            holder["model"] = name
+            report.add(
+                (*base, "model"),
+                "warning",
+                "model",
+                f"model {value} is read as {name}; write model: \"{name}\"",
+            )
 
 
 def _report_schema(report: _Reporter, view: ShotView, errors: list[Any]) -> None:

@@ -1,5 +1,6 @@
-"""The committed JSON Schema is generated from the catalogue, current, and a valid draft 2020-12
-schema; editors reading it see the same per-model rules as `reel validate`."""
+"""The committed JSON Schema is generated from the catalogue, current, and a valid draft-07
+schema; editors reading it see the same per-model rules as `reel validate`, defaults and the
+inferred model included."""
 
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ def test_committed_schema_is_current() -> None:
     )
 
 
-def test_schema_is_valid_draft_2020_12() -> None:
+def test_schema_is_valid_draft_07() -> None:
     schema = json.loads(COMMITTED.read_text(encoding="utf-8"))
-    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    jsonschema.Draft7Validator.check_schema(schema)
 
 
 def test_check_mode_reports_a_stale_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,12 +46,12 @@ def test_a_price_change_is_a_catalogue_edit() -> None:
         "resolution": "2160p",
     }
     schema = schema_gen.generate(catalogue.parse(raw))
-    assert "2160p-6sec" in schema["$defs"]["shot"]["properties"]["options"]["enum"]
+    assert "2160p-6sec" in schema["definitions"]["shot"]["properties"]["options"]["enum"]
 
 
 def _errors(doc: Any) -> list[str]:
     schema = json.loads(COMMITTED.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft7Validator(schema)
     return sorted("/".join(map(str, e.absolute_path)) for e in validator.iter_errors(doc))
 
 
@@ -97,7 +98,11 @@ def _errors(doc: Any) -> list[str]:
         ({"id": "a", "model": "S2V-01", "frames": {"references": ["r.png"]}}, []),
         ({"id": "a", "frames": {"first": "user:1-minimax:2-file:3"}}, []),
         ({"id": "a", "frames": {"first": "user:1-file:3"}}, ["shots/0/frames/first"]),
-        ({"id": "a", "frames": {"last": "b.png"}}, ["shots/0/frames"]),
+        # No model and a frame: I2V-01, which needs a first frame and takes no end frame.
+        (
+            {"id": "a", "frames": {"last": "b.png"}},
+            ["shots/0/frames", "shots/0/frames", "shots/0/frames/last"],
+        ),
         ({"id": "bad id", "prompt": "x"}, ["shots/0/id"]),
     ],
 )

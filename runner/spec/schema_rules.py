@@ -1,0 +1,300 @@
+"""The per-model rules of the editor's schema, over a shot *with its defaults*.
+
+`reel validate` checks each shot after merging `defaults:` into it and inferring the model
+(T2V-01, I2V-01 or S2V-01 by its frames). An editor sees only the file, so every rule "when the
+merged shot has X, its field F must be Y" is compiled here into plain JSON Schema over the
+shot and the `defaults:` block: each field a rule names comes either from the shot or, when the
+shot leaves it out, from `defaults:`; every combination becomes one `if`/`then`, placed on the
+shot when it depends on the shot alone, or on the pipeline's root (conditions on `defaults:`)
+otherwise. Only draft-07 keywords are used, so yaml-language-server applies them too.
+
+A rule is a `Rule(when, field, allowed)`: `when` maps merged fields to a condition (a schema
+for the value, or `ABSENT`); the special field `model` names a model, which matches an explicit
+`model:`, `defaults.model`, or an inferred model. `allowed` is the schema the merged field's
+value must match, or `REQUIRED` when the field must be present.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+from runner.spec.catalogue import Catalogue, Model
+
+ABSENT: Final = "absent"
+REQUIRED: Final = "required"
+Schema = dict[str, Any]
+Condition = Schema | str  # a schema for the value, or ABSENT
+Source = tuple[str, Schema | None]  # ("shot" | "defaults" | "absent", schema)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """When the merged shot matches `when`, its `field` must match `allowed` (or exist)."""
+
+    when: tuple[tuple[str, Condition | str], ...]
+    field: str
+    allowed: Schema | str
+    message: str
+
+
+def forbidden(message: str) -> Schema:
+    """A schema no value matches, whose failure reads as `message` in every tool
+    (python-jsonschema prints the `not` schema; yaml-language-server shows errorMessage)."""
+    return {"not": {"$comment": message}, "errorMessage": message}
+
+
+def model_value(name: str) -> Schema:
+    """The values that name a model in a YAML 1.2 tool: an unquoted `02` is the integer 2."""
+    if name.isdigit() and name.startswith("0"):
+        return {"enum": [name, int(name)]}
+    return {"const": name}
+
+
+def inferred_frames(cat: Catalogue, name: str) -> list[Condition]:
+    """The merged `frames:` conditions under which a shot without a model is `name`."""
+    kinds = {v: k for k, v in cat.default_models.items()}
+    kind = kinds.get(name)
+    if kind == "subject":
+        return [{"required": ["references"]}]
+    if kind == "image":
+        return [
+            {
+                "not": {"required": ["references"]},
+                "anyOf": [{"required": ["first"]}, {"required": ["last"]}],
+            }
+        ]
+    if kind == "text":
+        return [
+            ABSENT,
+            {"not": {"anyOf": [{"required": [k]} for k in ("first", "last", "references")]}},
+        ]
+    return []
+
+
+def _alternatives(cat: Catalogue, field: str, cond: Condition) -> list[dict[str, Source]]:
+    if field == "model":
+        assert isinstance(cond, str)
+        value = model_value(cond)
+        alts: list[dict[str, Source]] = [{"model": ("shot", value)}, {"model": ("defaults", value)}]
+        for frames in inferred_frames(cat, cond):
+            alts += [{"model": ("absent", None), **alt} for alt in _alternatives(cat, "frames", frames)]
+        return alts
+    if cond == ABSENT:
+        return [{field: ("absent", None)}]
+    assert isinstance(cond, dict)
+    return [{field: ("shot", cond)}, {field: ("defaults", cond)}]
+
+
+def _conjoin(parts: tuple[dict[str, Source], ...]) -> dict[str, Source] | None:
+    out: dict[str, Source] = {}
+    for part in parts:
+        for field, (source, schema) in part.items():
+            if field not in out:
+                out[field] = (source, schema)
+                continue
+            known, known_schema = out[field]
+            if known != source:
+                return None
+            if schema is not None and known_schema is not None and schema != known_schema:
+                out[field] = (source, {"allOf": [known_schema, schema]})
+    return out
+
+
+def _clauses(cat: Catalogue, rule: Rule) -> Iterator[dict[str, Source]]:
+    options = [_alternatives(cat, f, c) for f, c in rule.when]
+    for combo in itertools.product(*options):
+        clause = _conjoin(combo)
+        if clause is not None:
+            yield clause
+
+
+def _defaults_part(clause: dict[str, Source]) -> Schema | None:
+    required: list[str] = []
+    props: dict[str, Any] = {}
+    lacks: list[str] = []
+    for field, (source, schema) in clause.items():
+        if source == "defaults":
+            required.append(field)
+            props[field] = schema
+        elif source == "absent":
+            lacks.append(field)
+    if not required and not lacks:
+        return None
+    inner: Schema = {}
+    if required:
+        inner["required"] = sorted(required)
+        inner["properties"] = props
+    if lacks:
+        inner["not"] = _any_required(lacks)
+    out: Schema = {"properties": {"defaults": inner}}
+    if required:
+        out["required"] = ["defaults"]
+    return out
+
+
+def _any_required(fields: list[str]) -> Schema:
+    fields = sorted(fields)
+    if len(fields) == 1:
+        return {"required": fields}
+    return {"anyOf": [{"required": [f]} for f in fields]}
+
+
+def _shot_part(clause: dict[str, Source]) -> Schema:
+    required: list[str] = []
+    props: dict[str, Any] = {}
+    lacks: list[str] = []
+    for field, (source, schema) in clause.items():
+        if source == "shot":
+            required.append(field)
+            if schema is not None:
+                props[field] = schema
+        else:
+            lacks.append(field)
+    out: Schema = {}
+    if required:
+        out["required"] = sorted(required)
+    if props:
+        out["properties"] = props
+    if lacks:
+        out["not"] = _any_required(lacks)
+    return out
+
+
+@dataclass(slots=True)
+class Compiled:
+    """Where the compiled rules go: on every shot, or under a condition on the root."""
+
+    shot: list[Schema]
+    root: dict[str, tuple[Schema, list[Schema]]]
+    """json(condition on defaults) → (that condition, rules for every shot under it)."""
+    defaults: list[Schema]
+    """Root rules that blame a `defaults:` value used by some shot."""
+
+
+def compile_rules(cat: Catalogue, rules: list[Rule]) -> Compiled:
+    """Every rule as `if`/`then` schemas over the shot and the pipeline's root."""
+    out = Compiled([], {}, [])
+    for rule in rules:
+        for clause in _clauses(cat, rule):
+            _place(out, clause, rule)
+    return out
+
+
+def _place(out: Compiled, clause: dict[str, Source], rule: Rule) -> None:
+    field = rule.field
+    if rule.allowed == REQUIRED:
+        if field in clause:
+            if clause[field][0] == "absent":
+                _add(out, clause, {"not": {}, "errorMessage": rule.message})
+            return  # present by the condition itself
+        clause = {**clause, field: ("absent", None)}
+        # The shot must have it when defaults lack it: drop the shot's part of "absent".
+        d = _defaults_part(clause)
+        s = _shot_part({k: v for k, v in clause.items() if k != field})
+        _add_at(out, d, {"if": s, "then": {"required": [field], "errorMessage": rule.message}})
+        return
+    assert isinstance(rule.allowed, dict)
+    allowed = {**rule.allowed, "errorMessage": rule.message}
+    from_shot = _conjoin((clause, {field: ("shot", None)}))
+    if from_shot is not None:
+        d = _defaults_part(from_shot)
+        s = _shot_part(from_shot)
+        _add_at(out, d, {"if": s, "then": {"properties": {field: allowed}}})
+    from_defaults = _conjoin((clause, {field: ("defaults", {"not": rule.allowed})}))
+    if from_defaults is not None:
+        d = _defaults_part(from_defaults)
+        s = _shot_part(from_defaults)
+        assert d is not None
+        cond = {**d, "properties": {**d["properties"], "shots": {"contains": s}}}
+        then = {"properties": {"defaults": {"properties": {field: allowed}}}}
+        out.defaults.append({"if": cond, "then": then})
+
+
+def _add(out: Compiled, clause: dict[str, Source], then: Schema) -> None:
+    _add_at(out, _defaults_part(clause), {"if": _shot_part(clause), "then": then})
+
+
+def _add_at(out: Compiled, defaults: Schema | None, rule: Schema) -> None:
+    if defaults is None:
+        out.shot.append(rule)
+        return
+    key = json.dumps(defaults, sort_keys=True)
+    out.root.setdefault(key, (defaults, []))[1].append(rule)
+
+
+def model_rules(cat: Catalogue, m: Model, camera_pattern: str) -> list[Rule]:
+    """What a model accepts, as rules over the merged shot."""
+    when: tuple[tuple[str, Condition | str], ...] = (("model", m.name),)
+    rules: list[Rule] = []
+    if m.options:
+        names = ", ".join(m.option_names)
+        rules.append(
+            Rule(when, "options", {"enum": list(m.option_names)}, f"{m.name} takes {names}")
+        )
+    else:
+        msg = f"{m.name} takes no options (it renders {m.resolution}, {m.seconds} s)"
+        rules.append(Rule(when, "options", forbidden(msg), msg))
+    if not m.aspect_ratio:
+        takers = ", ".join(x.name for x in cat.models.values() if x.aspect_ratio)
+        msg = f"{m.name} takes no aspectRatio; only {takers} do"
+        rules.append(Rule(when, "aspectRatio", forbidden(msg), msg))
+    rules += _frame_rules(m, when)
+    for o in m.options:
+        opt_when = (*when, ("options", {"const": o.name}))
+        if not o.allows_last and m.allows_last:
+            msg = f"{m.name} takes an end frame only at 768p/1080p, not {o.name}"
+            rules.append(Rule(opt_when, "frames", _no("last", msg), msg))
+        if o.needs_first and m.first != "required":
+            msg = f"{m.name} at {o.name} needs a first frame (frames.first)"
+            rules.append(Rule(opt_when, "frames", REQUIRED, msg))
+            rules.append(Rule(opt_when, "frames", {"required": ["first"]}, msg))
+    if m.director:
+        msg = (
+            "camera moves go in [brackets] of 1 to 3 moves from the list "
+            "(`reel models` lists them), brackets balanced"
+        )
+        rules.append(Rule(when, "prompt", {"pattern": camera_pattern}, msg))
+    return rules
+
+
+def _no(key: str, message: str) -> Schema:
+    return {"properties": {key: forbidden(message)}}
+
+
+def _frame_rules(m: Model, when: tuple[tuple[str, Condition | str], ...]) -> list[Rule]:
+    rules: list[Rule] = []
+    if m.first == "none":
+        msg = f"{m.name} takes no first frame ({m.kind} model)"
+        rules.append(Rule(when, "frames", _no("first", msg), msg))
+    elif m.first == "required":
+        msg = f"{m.name} needs a first frame (frames.first)"
+        rules.append(Rule(when, "frames", REQUIRED, msg))
+        rules.append(Rule(when, "frames", {"required": ["first"]}, msg))
+    if not m.allows_last:
+        msg = f"{m.name} takes no end frame (frames.last)"
+        rules.append(Rule(when, "frames", _no("last", msg), msg))
+    lo, hi = m.references
+    if hi == 0:
+        msg = f"{m.name} takes no references (only S2V models do)"
+        rules.append(Rule(when, "frames", _no("references", msg), msg))
+    else:
+        count = f"exactly {lo}" if lo == hi else f"{lo} to {hi}"
+        msg = f"{m.name} takes {count} reference images"
+        refs = {"properties": {"references": {"minItems": lo, "maxItems": hi}}}
+        rules.append(Rule(when, "frames", refs, msg))
+        if lo > 0:
+            rules.append(Rule(when, "frames", REQUIRED, msg))
+            rules.append(Rule(when, "frames", {"required": ["references"]}, msg))
+    return rules
+
+
+def all_rules(cat: Catalogue, camera_pattern: str) -> list[Rule]:
+    """The rules of every model, and the prompt a shot without frames needs."""
+    rules = [Rule((("frames", ABSENT),), "prompt", REQUIRED, "a shot without frames needs a prompt")]
+    for m in cat.models.values():
+        rules += model_rules(cat, m, camera_pattern)
+    return rules
