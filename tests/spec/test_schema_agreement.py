@@ -27,7 +27,7 @@ import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ruamel.yaml import YAML
+from check_jsonschema.parsers.yaml import construct_yaml_implementation, impl2loader
 
 from runner.spec import catalogue
 from runner.spec.validate import load_pipeline
@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "schema" / "pipeline.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft7Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
 CAT = catalogue.load()
+# check-jsonschema's own YAML 1.2 loader (ruamel; dates stay text, keys become text).
+LOAD_YAML = impl2loader(construct_yaml_implementation(), construct_yaml_implementation(pure=True))
 EXAMPLES = int(os.environ.get("REEL_SCHEMA_EXAMPLES", "300"))
 _ids = itertools.count(1)
 
@@ -125,7 +127,7 @@ def _text(doc: dict[str, Any], unquoted_02: bool) -> str:
 
 
 def _schema_says_valid(text: str) -> bool:
-    data = YAML(typ="safe", pure=True).load(io.StringIO(text))
+    data = LOAD_YAML(io.BytesIO(text.encode()))
     return bool(VALIDATOR.is_valid(data))
 
 
@@ -225,3 +227,48 @@ def _sample_docs(count: int) -> list[tuple[dict[str, Any], bool]]:
     """`count` pipelines from a fixed seed."""
     rng = random.Random(13)
     return [_random_doc(rng) for _ in range(count)]
+
+
+# Invalid only by what `reel validate` alone checks: files and images, and comparisons across
+# fields (duplicate ids, one fileID as both frames, fileIDs and accounts). The schema accepts
+# them (no false errors); every other invalid case must be invalid for the schema too.
+REEL_ONLY = frozenset(
+    {
+        "account-not-listed",
+        "duplicate-id",
+        "file-id-account-not-listed",
+        "file-id-not-on-pinned-account",
+        "file-ids-on-two-accounts",
+        "image-missing",
+        "image-not-an-image",
+        "same-file-id-first-last",
+        "sora-aspect-mismatch",
+        "sora-wrong-size",
+    }
+)
+SHIPPED = sorted(
+    [
+        *(ROOT / "tests" / "cases").glob("*/*.yaml"),
+        *(ROOT / "examples").glob("*.yaml"),
+        *(ROOT / "pipelines").glob("*.yaml"),
+    ]
+)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_shipped_file_gets_the_same_verdict(path: Path) -> None:
+    """Valid for Reel: valid for the schema. Invalid: invalid for the schema too, unless every
+    error is one only Reel can find (then the schema must accept it: no false errors)."""
+    reel_valid = load_pipeline(path)[0] is not None
+    try:
+        data = LOAD_YAML(io.BytesIO(path.read_bytes()))
+    except Exception:  # a YAML error: no tool validates the file
+        assert not reel_valid
+        return
+    schema_valid = bool(VALIDATOR.is_valid(data))
+    messages = [e.message for e in VALIDATOR.iter_errors(data)]
+    if reel_valid or path.stem in REEL_ONLY:
+        assert reel_valid == (path.parent.name != "invalid")
+        assert schema_valid, messages
+    else:
+        assert not schema_valid, "the schema accepts a file reel validate rejects"
