@@ -296,12 +296,18 @@ def _top_properties(cat: Catalogue) -> dict[str, Any]:
 
 
 def _editor_shot(cat: Catalogue, rules: list[dict[str, Any]]) -> dict[str, Any]:
+    properties = _shot_properties(cat)
+    # No list of every option here: the model's rule lists its own, so an editor completes
+    # only those (every shot has a model, given or inferred, and so an options rule).
+    properties["options"] = {
+        k: v for k, v in properties["options"].items() if not k.endswith(("enum", "Descriptions"))
+    } | {"type": "string"}
     return {
         "description": "One shot: a video (or several takes of it).",
         "type": "object",
         "additionalProperties": False,
         "required": ["id"],
-        "properties": _shot_properties(cat),
+        "properties": properties,
         "defaultSnippets": [
             {
                 "label": "New shot",

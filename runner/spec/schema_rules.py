@@ -26,6 +26,10 @@ from runner.spec.catalogue import Catalogue, Model
 
 ABSENT: Final = "absent"
 REQUIRED: Final = "required"
+FORBIDDEN: Final = False
+"""`allowed` for a field the merged shot must not have: `properties: {field: false}` (with the
+rule's message as errorMessage, which yaml-language-server shows; python-jsonschema says
+"False schema does not allow ..." at the field's path)."""
 Schema = dict[str, Any]
 Condition = Schema | str  # a schema for the value, or ABSENT
 Source = tuple[str, Schema | None]  # ("shot" | "defaults" | "absent", schema)
@@ -37,14 +41,8 @@ class Rule:
 
     when: tuple[tuple[str, Condition | str], ...]
     field: str
-    allowed: Schema | str
+    allowed: Schema | str | bool
     message: str
-
-
-def forbidden(message: str) -> Schema:
-    """A schema no value matches, whose failure reads as `message` in every tool
-    (python-jsonschema prints the `not` schema; yaml-language-server shows errorMessage)."""
-    return {"not": {"$comment": message}, "errorMessage": message}
 
 
 def model_value(name: str) -> Schema:
@@ -197,20 +195,25 @@ def _place(out: Compiled, clause: dict[str, Source], rule: Rule) -> None:
         s = _shot_part({k: v for k, v in clause.items() if k != field})
         _add_at(out, d, {"if": s, "then": {"required": [field], "errorMessage": rule.message}})
         return
-    assert isinstance(rule.allowed, dict)
-    allowed = {**rule.allowed, "errorMessage": rule.message}
+    if rule.allowed is FORBIDDEN:
+        value_then: Schema = {"properties": {field: False}, "errorMessage": rule.message}
+        violates: Schema = {}
+    else:
+        assert isinstance(rule.allowed, dict)
+        value_then = {"properties": {field: {**rule.allowed, "errorMessage": rule.message}}}
+        violates = {"not": rule.allowed}
     from_shot = _conjoin((clause, {field: ("shot", None)}))
     if from_shot is not None:
         d = _defaults_part(from_shot)
         s = _shot_part(from_shot)
-        _add_at(out, d, {"if": s, "then": {"properties": {field: allowed}}})
-    from_defaults = _conjoin((clause, {field: ("defaults", {"not": rule.allowed})}))
+        _add_at(out, d, {"if": s, "then": value_then})
+    from_defaults = _conjoin((clause, {field: ("defaults", violates)}))
     if from_defaults is not None:
         d = _defaults_part(from_defaults)
         s = _shot_part(from_defaults)
         assert d is not None
         cond = {**d, "properties": {**d["properties"], "shots": {"contains": s}}}
-        then = {"properties": {"defaults": {"properties": {field: allowed}}}}
+        then = {"properties": {"defaults": value_then}}
         out.defaults.append({"if": cond, "then": then})
 
 
@@ -237,11 +240,11 @@ def model_rules(cat: Catalogue, m: Model, camera_pattern: str) -> list[Rule]:
         )
     else:
         msg = f"{m.name} takes no options (it renders {m.resolution}, {m.seconds} s)"
-        rules.append(Rule(when, "options", forbidden(msg), msg))
+        rules.append(Rule(when, "options", FORBIDDEN, msg))
     if not m.aspect_ratio:
         takers = ", ".join(x.name for x in cat.models.values() if x.aspect_ratio)
         msg = f"{m.name} takes no aspectRatio; only {takers} do"
-        rules.append(Rule(when, "aspectRatio", forbidden(msg), msg))
+        rules.append(Rule(when, "aspectRatio", FORBIDDEN, msg))
     rules += _frame_rules(m, when)
     for o in m.options:
         opt_when = (*when, ("options", {"const": o.name}))
@@ -262,7 +265,7 @@ def model_rules(cat: Catalogue, m: Model, camera_pattern: str) -> list[Rule]:
 
 
 def _no(key: str, message: str) -> Schema:
-    return {"properties": {key: forbidden(message)}}
+    return {"properties": {key: False}, "errorMessage": message}
 
 
 def _frame_rules(m: Model, when: tuple[tuple[str, Condition | str], ...]) -> list[Rule]:
