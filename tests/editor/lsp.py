@@ -135,3 +135,6 @@ class LanguageServer:
         except Exception:
             self._proc.kill()
             self._proc.wait()
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            if pipe is not None:
+                pipe.close()
