@@ -31,6 +31,7 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 ACCOUNT_PATTERN = r"^[0-9]{1,32}$"
 FILE_ID_PATTERN = r"^user:[0-9]+-minimax:([0-9]+)-file:\S+$"
 URL_PATTERN = r"^https?://\S+$"
+FRAME = "#/definitions/frame"
 SCHEMA_FILE = "pipeline.schema.json"
 REGENERATE = "python -m runner.spec.schema_gen"
 
@@ -73,14 +74,14 @@ def _frames(cat: Catalogue) -> dict[str, Any]:
         "additionalProperties": False,
         "minProperties": 1,
         "properties": {
-            "first": {"$ref": "#/definitions/frame", "description": "The first frame (fileID)."},
-            "last": {"$ref": "#/definitions/frame", "description": "The end frame (end_frame_fileID)."},
+            "first": {"$ref": FRAME, "description": "The first frame (fileID)."},
+            "last": {"$ref": FRAME, "description": "The end frame (end_frame_fileID)."},
             "references": {
                 "description": "Subject reference images (S2V models).",
                 "type": "array",
                 "minItems": 1,
                 "maxItems": most,
-                "items": {"$ref": "#/definitions/frame"},
+                "items": {"$ref": FRAME},
             },
         },
     }
@@ -152,7 +153,10 @@ def _fields(cat: Catalogue) -> dict[str, Any]:
             "maximum": hi,
             "default": lo,
         },
-        "account": {"$ref": "#/definitions/accountId", "description": "Pin the shot to one account."},
+        "account": {
+            "$ref": "#/definitions/accountId",
+            "description": "Pin the shot to one account.",
+        },
         "replyUrl": {
             "description": "Callback URL passed to the API.",
             "type": "string",

@@ -79,7 +79,8 @@ def _alternatives(cat: Catalogue, field: str, cond: Condition) -> list[dict[str,
         value = model_value(cond)
         alts: list[dict[str, Source]] = [{"model": ("shot", value)}, {"model": ("defaults", value)}]
         for frames in inferred_frames(cat, cond):
-            alts += [{"model": ("absent", None), **alt} for alt in _alternatives(cat, "frames", frames)]
+            for alt in _alternatives(cat, "frames", frames):
+                alts.append({"model": ("absent", None), **alt})
         return alts
     if cond == ABSENT:
         return [{field: ("absent", None)}]
@@ -297,7 +298,8 @@ def _frame_rules(m: Model, when: tuple[tuple[str, Condition | str], ...]) -> lis
 
 def all_rules(cat: Catalogue, camera_pattern: str) -> list[Rule]:
     """The rules of every model, and the prompt a shot without frames needs."""
-    rules = [Rule((("frames", ABSENT),), "prompt", REQUIRED, "a shot without frames needs a prompt")]
+    no_frames: tuple[tuple[str, Condition | str], ...] = (("frames", ABSENT),)
+    rules = [Rule(no_frames, "prompt", REQUIRED, "a shot without frames needs a prompt")]
     for m in cat.models.values():
         rules += model_rules(cat, m, camera_pattern)
     return rules

@@ -202,7 +202,7 @@ def _numeric_models(data: dict[str, Any], report: _Reporter, cat: Catalogue) -> 
                 (*base, "model"),
                 "warning",
                 "model",
-                f"model {value} is read as {name}; write model: \"{name}\"",
+                f'model {value} is read as {name}; write model: "{name}"',
             )
 
 

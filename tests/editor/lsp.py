@@ -104,10 +104,10 @@ class LanguageServer:
         """The diagnostics published for `uri` (the first batch after it was opened)."""
         while True:
             note = self._notes.get(timeout=timeout)
-            if note.get("method") == "textDocument/publishDiagnostics":
-                if note["params"]["uri"] == uri:
-                    found: list[dict[str, Any]] = note["params"]["diagnostics"]
-                    return found
+            published = note.get("method") == "textDocument/publishDiagnostics"
+            if published and note["params"]["uri"] == uri:
+                found: list[dict[str, Any]] = note["params"]["diagnostics"]
+                return found
 
     def completion(self, uri: str, line: int, character: int) -> list[dict[str, Any]]:
         result = self.request(
@@ -132,7 +132,7 @@ class LanguageServer:
             self.request("shutdown", {}, timeout=5)
             self.notify("exit", {})
             self._proc.wait(timeout=5)
-        except Exception:
+        except (OSError, queue.Empty, subprocess.TimeoutExpired):
             self._proc.kill()
             self._proc.wait()
         for pipe in (self._proc.stdin, self._proc.stdout):

@@ -115,13 +115,8 @@ def test_a_valid_example_shows_nothing(
 def test_completion_offers_the_models_options_only(
     language_server: LanguageServer, tmp_path: Path
 ) -> None:
-    body = """version: 1
-shots:
-  - id: a
-    model: I2V-2.3-Fast
-    frames: {first: images/cat.png}
-    options: 
-"""
+    body = "version: 1\nshots:\n  - id: a\n    model: I2V-2.3-Fast\n"
+    body += "    frames: {first: images/cat.png}\n    options: \n"  # the cursor after `options: `
     uri, lines = _open(language_server, tmp_path, body)
     language_server.diagnostics(uri)
     items = language_server.completion(uri, len(lines) - 1, len(lines[-1]))
@@ -138,7 +133,7 @@ shots:
     prompt: a lighthouse
     takes: 2
 """
-    uri, lines = _open(language_server, tmp_path, body)
+    uri, _ = _open(language_server, tmp_path, body)
     language_server.diagnostics(uri)
     model_help = language_server.hover(uri, 4, 6)
     assert "Sora-2: Sora 2" in model_help and "720p-4sec 40" in model_help, model_help

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from runner.spec import catalogue
 from runner.sim import Simulator
+from runner.spec import catalogue
 from tests.run.conftest import SCHEMA, VALIDATOR, run_pipeline, write_pipeline
 
 

@@ -1,10 +1,12 @@
 """The schema alone and `reel validate` agree on generated pipelines.
 
 Hypothesis writes pipelines over every model (or none: the inferred one), option, frame shape,
-aspect ratio, `defaults:` block and camera prompt, usually fitting the model and often not; each is judged by `reel validate` and by the
-committed schema read with a YAML 1.2 loader (ruamel, as check-jsonschema and editors read it),
-and a sample by check-jsonschema itself. Only rules a schema can express are generated: frames
-are fileIDs of one account (no files to read), ids are unique.
+aspect ratio, `defaults:` block and camera prompt, usually fitting the model and often not.
+Each is judged by `reel validate` and by the committed schema read with check-jsonschema's YAML
+1.2 loader (ruamel; editors read YAML 1.2 too), and a sample by check-jsonschema itself. Only
+rules a schema can express are generated: frames are fileIDs of one account (no files to
+read), ids are unique. Every shipped file (tests/cases, examples, pipelines) gets the same
+verdict too, apart from what only `reel validate` checks (REEL_ONLY).
 
 CI runs a few hundred examples, derandomised; `REEL_SCHEMA_EXAMPLES=10000 pytest
 tests/spec/test_schema_agreement.py` runs the slow proof.
@@ -25,9 +27,13 @@ from typing import Any
 
 import jsonschema
 import pytest
+from check_jsonschema.parsers.yaml import (
+    ParseError,
+    construct_yaml_implementation,
+    impl2loader,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from check_jsonschema.parsers.yaml import construct_yaml_implementation, impl2loader
 
 from runner.spec import catalogue
 from runner.spec.validate import load_pipeline
@@ -68,9 +74,7 @@ def _random_doc(rng: random.Random) -> tuple[dict[str, Any], bool]:
     if defaults is not None:
         doc["defaults"] = defaults
     model = defaults.get("model") if defaults else None
-    doc["shots"] = [
-        {"id": f"s{i}", **_random_fields(rng, model)} for i in range(rng.randint(1, 3))
-    ]
+    doc["shots"] = [{"id": f"s{i}", **_random_fields(rng, model)} for i in range(rng.randint(1, 3))]
     return doc, rng.random() < 0.5
 
 
@@ -208,8 +212,14 @@ def test_check_jsonschema_agrees_on_a_sample(tmp_path: Path) -> None:
         path.write_text(_text(doc, unquoted), encoding="utf-8")
         expected[path.name] = _reel_says_valid(path)
     out = subprocess.run(
-        [exe, "--schemafile", str(ROOT / "schema" / "pipeline.schema.json"), "-o", "json"]
-        + sorted(str(p) for p in tmp_path.glob("p*.yaml")),
+        [
+            exe,
+            "--schemafile",
+            str(ROOT / "schema" / "pipeline.schema.json"),
+            "-o",
+            "json",
+            *sorted(str(p) for p in tmp_path.glob("p*.yaml")),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -262,7 +272,7 @@ def test_every_shipped_file_gets_the_same_verdict(path: Path) -> None:
     reel_valid = load_pipeline(path)[0] is not None
     try:
         data = LOAD_YAML(io.BytesIO(path.read_bytes()))
-    except Exception:  # a YAML error: no tool validates the file
+    except ParseError:  # a YAML error: no tool validates the file
         assert not reel_valid
         return
     schema_valid = bool(VALIDATOR.is_valid(data))
