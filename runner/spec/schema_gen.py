@@ -328,10 +328,6 @@ def generate(cat: Catalogue | None = None) -> dict[str, Any]:
     cat = cat or catalogue.load()
     pattern = camera.director_pattern(cat.camera_moves, cat.max_camera_moves)
     compiled = schema_rules.compile_rules(cat, schema_rules.all_rules(cat, pattern))
-    root_rules = [
-        {"if": cond, "then": {"properties": {"shots": {"items": {"allOf": rules}}}}}
-        for cond, rules in compiled.root.values()
-    ]
     lo, hi = cat.max_jobs_range
     return {
         "$schema": DRAFT,
@@ -342,9 +338,9 @@ def generate(cat: Catalogue | None = None) -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["version", "shots"],
         "properties": _top_properties(cat),
-        "allOf": [*root_rules, *compiled.defaults],
+        "allOf": compiled.root_rules(),
         "definitions": {
-            "shot": _editor_shot(cat, compiled.shot),
+            "shot": _editor_shot(cat, compiled.shot_rules()),
             "frames": _frames(cat),
             "frame": _frame(),
             "accountId": {

@@ -163,20 +163,90 @@ def _shot_part(clause: dict[str, Source]) -> Schema:
     return out
 
 
+Groups = dict[str, tuple[Schema | None, list[Schema]]]
+"""json(the shot's model condition) → (that condition, the rules under it): a shot meets
+one model condition, so it runs the few rules of its model, not every rule of every model."""
+
+
 @dataclass(slots=True)
 class Compiled:
     """Where the compiled rules go: on every shot, or under a condition on the root."""
 
-    shot: list[Schema]
-    root: dict[str, tuple[Schema, list[Schema]]]
-    """json(condition on defaults) → (that condition, rules for every shot under it)."""
+    shot: Groups
+    root: dict[str, tuple[Schema, Groups]]
+    """json(condition on defaults) → (that condition, the shot rules under it)."""
     defaults: list[Schema]
     """Root rules that blame a `defaults:` value used by some shot."""
+
+    def shot_rules(self) -> list[Schema]:
+        """The rules every shot runs."""
+        return _flatten(self.shot)
+
+    def root_rules(self) -> list[Schema]:
+        """The root's rules: shot rules under conditions on `defaults:`, then the rules
+        that blame a default."""
+        under = [_for_shots(cond, g) for cond, g in self.root.values() if "required" in cond]
+        # Conditions that only say what `defaults:` lacks all hold without a `defaults:`
+        # block, the usual case: then one pass over the shots runs all their rules.
+        lacking = [(cond, g) for cond, g in self.root.values() if "required" not in cond]
+        merged: Groups = {}
+        for _, groups in lacking:
+            for key, (cond, rules) in groups.items():
+                merged.setdefault(key, (cond, []))[1].extend(rules)
+        no_defaults = {
+            "if": {"not": {"required": ["defaults"]}},
+            "then": {"properties": {"shots": {"items": {"allOf": _flatten(merged)}}}},
+            "else": {"allOf": [_for_shots(cond, g) for cond, g in lacking]},
+        }
+        return [no_defaults, *under, *self.defaults]
+
+
+def _for_shots(cond: Schema, groups: Groups) -> Schema:
+    return {"if": cond, "then": {"properties": {"shots": {"items": {"allOf": _flatten(groups)}}}}}
+
+
+def _flatten(groups: Groups) -> list[Schema]:
+    out: list[Schema] = []
+    by_model: list[tuple[list[Any], list[Schema]]] = []
+    for cond, rules in groups.values():
+        if cond is None:
+            out += rules
+        elif "properties" in cond:
+            by_model.append((_values(cond["properties"]["model"]), rules))
+        else:
+            out.append({"if": cond, "then": _all(rules)})
+    if by_model:
+        out.append(_dispatch(by_model))
+    return out
+
+
+def _values(schema: Schema) -> list[Any]:
+    return [schema["const"]] if "const" in schema else list(schema["enum"])
+
+
+def _all(rules: list[Schema]) -> Schema:
+    return rules[0] if len(rules) == 1 else {"allOf": rules}
+
+
+def _dispatch(groups: list[tuple[list[Any], list[Schema]]]) -> Schema:
+    """The rules of the shot's model, found by halving the list of models: a validator
+    checks a few conditions per shot instead of one per model."""
+    values = [v for vs, _ in groups for v in vs]
+    head = {"required": ["model"], "properties": {"model": {"enum": values}}}
+    if len(groups) == 1:
+        return {"if": head, "then": _all(groups[0][1])}
+    half = len(groups) // 2
+    left = [v for vs, _ in groups[:half] for v in vs]
+    return {
+        "if": {"required": ["model"], "properties": {"model": {"enum": left}}},
+        "then": _dispatch(groups[:half]),
+        "else": _dispatch(groups[half:]),
+    }
 
 
 def compile_rules(cat: Catalogue, rules: list[Rule]) -> Compiled:
     """Every rule as `if`/`then` schemas over the shot and the pipeline's root."""
-    out = Compiled([], {}, [])
+    out = Compiled({}, {}, [])
     for rule in rules:
         for clause in _clauses(cat, rule):
             _place(out, clause, rule)
@@ -188,13 +258,11 @@ def _place(out: Compiled, clause: dict[str, Source], rule: Rule) -> None:
     if rule.allowed == REQUIRED:
         if field in clause:
             if clause[field][0] == "absent":
-                _add(out, clause, {"not": {}, "errorMessage": rule.message})
+                _add(out, _defaults_part(clause), clause, {"not": {}, "errorMessage": rule.message})
             return  # present by the condition itself
-        clause = {**clause, field: ("absent", None)}
-        # The shot must have it when defaults lack it: drop the shot's part of "absent".
-        d = _defaults_part(clause)
-        s = _shot_part({k: v for k, v in clause.items() if k != field})
-        _add_at(out, d, {"if": s, "then": {"required": [field], "errorMessage": rule.message}})
+        # The shot must have it when defaults lack it.
+        d = _defaults_part({**clause, field: ("absent", None)})
+        _add(out, d, clause, {"required": [field], "errorMessage": rule.message})
         return
     if rule.allowed is FORBIDDEN:
         value_then: Schema = {"properties": {field: False}, "errorMessage": rule.message}
@@ -205,29 +273,33 @@ def _place(out: Compiled, clause: dict[str, Source], rule: Rule) -> None:
         violates = {"not": rule.allowed}
     from_shot = _conjoin((clause, {field: ("shot", None)}))
     if from_shot is not None:
-        d = _defaults_part(from_shot)
-        s = _shot_part(from_shot)
-        _add_at(out, d, {"if": s, "then": value_then})
+        _add(out, _defaults_part(from_shot), from_shot, value_then)
     from_defaults = _conjoin((clause, {field: ("defaults", violates)}))
     if from_defaults is not None:
         d = _defaults_part(from_defaults)
         s = _shot_part(from_defaults)
         assert d is not None
-        cond = {**d, "properties": {**d["properties"], "shots": {"contains": s}}}
+        # `required` first: validators stop at the first failure, before scanning the shots.
+        cond = {"required": d["required"], "properties": {**d["properties"], "shots": {"contains": s}}}
         then = {"properties": {"defaults": value_then}}
         out.defaults.append({"if": cond, "then": then})
 
 
-def _add(out: Compiled, clause: dict[str, Source], then: Schema) -> None:
-    _add_at(out, _defaults_part(clause), {"if": _shot_part(clause), "then": then})
-
-
-def _add_at(out: Compiled, defaults: Schema | None, rule: Schema) -> None:
+def _add(out: Compiled, defaults: Schema | None, clause: dict[str, Source], then: Schema) -> None:
+    """File `then` under the clause's model condition (and its condition on defaults)."""
+    model = clause.get("model")
+    rest = _shot_part({k: v for k, v in clause.items() if k != "model"})
+    rule = {"if": rest, "then": then} if rest else then
+    cond: Schema | None = None
+    if model is not None and model[0] == "shot":
+        cond = {"required": ["model"], "properties": {"model": model[1]}}
+    elif model is not None:
+        cond = {"not": {"required": ["model"]}}
     if defaults is None:
-        out.shot.append(rule)
-        return
-    key = json.dumps(defaults, sort_keys=True)
-    out.root.setdefault(key, (defaults, []))[1].append(rule)
+        groups = out.shot
+    else:
+        groups = out.root.setdefault(json.dumps(defaults, sort_keys=True), (defaults, {}))[1]
+    groups.setdefault(json.dumps(cond, sort_keys=True), (cond, []))[1].append(rule)
 
 
 def model_rules(cat: Catalogue, m: Model, camera_pattern: str) -> list[Rule]:
