@@ -368,7 +368,7 @@ def generate(cat: Catalogue | None = None) -> dict[str, Any]:
 
 def render(cat: Catalogue | None = None) -> str:
     """The schema as the committed file holds it."""
-    return json.dumps(generate(cat), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(generate(cat), indent=1, ensure_ascii=False) + "\n"
 
 
 def schema_path() -> Path:

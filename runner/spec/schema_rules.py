@@ -280,7 +280,10 @@ def _place(out: Compiled, clause: dict[str, Source], rule: Rule) -> None:
         s = _shot_part(from_defaults)
         assert d is not None
         # `required` first: validators stop at the first failure, before scanning the shots.
-        cond = {"required": d["required"], "properties": {**d["properties"], "shots": {"contains": s}}}
+        cond = {
+            "required": d["required"],
+            "properties": {**d["properties"], "shots": {"contains": s}},
+        }
         then = {"properties": {"defaults": value_then}}
         out.defaults.append({"if": cond, "then": then})
 
