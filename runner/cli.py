@@ -13,6 +13,16 @@ import click
 
 from runner import __version__
 
+_CATALOGUE = click.option(
+    "--catalogue",
+    "overlay",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="A catalogue overlay (models, options, prices) merged onto Reel's; replaces the "
+    "pipeline's `catalogue:`.",
+)
+
 
 def _finish(command: Callable[[], int]) -> None:
     from runner.boundary import boundary
@@ -40,11 +50,12 @@ def main() -> None:
     show_default=True,
     help="How to print the diagnostics.",
 )
-def validate(files: tuple[str, ...], fmt: str) -> None:
+@_CATALOGUE
+def validate(files: tuple[str, ...], fmt: str, overlay: str | None) -> None:
     """Check pipeline files; print every problem as FILE:LINE:COL. Exit 2 when invalid."""
     from runner.commands import validate as cmd
 
-    _finish(lambda: cmd.main(list(files), fmt))
+    _finish(lambda: cmd.main(list(files), fmt, overlay))
 
 
 @main.command()
@@ -59,35 +70,48 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
 )
 @click.option("--retry-failed", is_flag=True, help="Plan failed and moderated shots again.")
 @click.option("--force", "force", multiple=True, metavar="ID", help="Plan this shot again.")
+@_CATALOGUE
 def plan(
-    file: str, as_json: bool, out: str | None, retry_failed: bool, force: tuple[str, ...]
+    file: str,
+    as_json: bool,
+    out: str | None,
+    retry_failed: bool,
+    force: tuple[str, ...],
+    overlay: str | None,
 ) -> None:
     """Show what a run will do and what it will cost, without spending anything."""
     from runner.commands import plan as cmd
 
     _finish(
         lambda: cmd.main(
-            file, as_json=as_json, out=out, retry_failed=retry_failed, force=list(force)
+            file,
+            as_json=as_json,
+            out=out,
+            retry_failed=retry_failed,
+            force=list(force),
+            overlay=overlay,
         )
     )
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
-def models(as_json: bool) -> None:
+@_CATALOGUE
+def models(as_json: bool, overlay: str | None) -> None:
     """List every model with its kind, options, frames and credits."""
     from runner.commands import models as cmd
 
-    _finish(lambda: cmd.main(as_json=as_json))
+    _finish(lambda: cmd.main(as_json=as_json, overlay=overlay))
 
 
 @main.command()
 @click.option("--manifest", is_flag=True, help="Print the manifest's schema instead.")
-def schema(manifest: bool) -> None:
-    """Print the pipeline file's JSON Schema (draft 2020-12)."""
+@_CATALOGUE
+def schema(manifest: bool, overlay: str | None) -> None:
+    """Print the pipeline file's JSON Schema (draft-07), for editors and check-jsonschema."""
     from runner.commands import schema as cmd
 
-    _finish(lambda: cmd.main(manifest=manifest))
+    _finish(lambda: cmd.main(manifest=manifest, overlay=overlay))
 
 
 @main.command()
@@ -127,6 +151,7 @@ def schema(manifest: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Stream one JSON event per line.")
 @click.option("--retry-failed", is_flag=True, help="Render failed and moderated shots again.")
 @click.option("--force", multiple=True, metavar="ID", help="Render this shot again regardless.")
+@_CATALOGUE
 def run(
     pipeline: str,
     out: str | None,
@@ -139,6 +164,7 @@ def run(
     as_json: bool,
     retry_failed: bool,
     force: tuple[str, ...],
+    overlay: str | None,
 ) -> None:
     """Render every shot of PIPELINE and write the videos and manifest.json."""
     from runner.commands import run as cmd
@@ -156,6 +182,7 @@ def run(
             as_json=as_json,
             retry_failed=retry_failed,
             force=list(force),
+            overlay=overlay,
         )
     )
 

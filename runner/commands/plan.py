@@ -15,6 +15,7 @@ def main(
     out: str | None,
     retry_failed: bool,
     force: list[str],
+    overlay: str | None = None,
 ) -> int:
     """Print the plan of a valid pipeline; exit 2 with its diagnostics when it is invalid.
 
@@ -27,7 +28,7 @@ def main(
     from runner.state.plan import make_plan
     from runner.state.rerun import decide_all, next_backend
 
-    pipeline = valid_pipeline(file, "nothing was planned")
+    pipeline = valid_pipeline(file, "nothing was planned", overlay=overlay)
     plan = make_plan(pipeline)
     output = Path(out).absolute() if out else pipeline.output
     known = {t.shot.id for t in plan.takes}

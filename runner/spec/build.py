@@ -88,4 +88,5 @@ def build_pipeline(path: Path, data: dict[str, Any], views: list[ShotView]) -> P
         output=_normal(output),
         accounts=accounts,
         shots=tuple(_shot(v, base) for v in views),
+        catalogue_overlay=catalogue.overlay_source(),
     )

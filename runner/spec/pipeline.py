@@ -88,6 +88,8 @@ class Pipeline:
     """Absolute output folder."""
     accounts: tuple[Account, ...]
     shots: tuple[Shot, ...]
+    catalogue_overlay: str | None = None
+    """The catalogue overlay file its models and prices come from (None: Reel's own)."""
 
     @property
     def base_dir(self) -> Path:

@@ -271,6 +271,15 @@ def _top_properties(cat: Catalogue) -> dict[str, Any]:
             "type": "string",
             "pattern": ID_PATTERN,
         },
+        "catalogue": {
+            "description": "A catalogue overlay (YAML or JSON, relative to the pipeline file) "
+            "that adds models and options or changes prices; `--catalogue FILE` overrides it. "
+            "The editor knows only Reel's own models: `reel schema --catalogue FILE` prints "
+            "a schema that knows the added ones.",
+            "type": "string",
+            "minLength": 1,
+            "examples": ["catalogue-seedance.yaml"],
+        },
         "output": {
             "description": "Output folder, relative to the pipeline file; default renders/<name>.",
             "type": "string",

@@ -63,6 +63,13 @@ def test_the_manifest_schema_refuses_what_the_readme_does_not_document(
     assert accepted == []
 
 
-def test_the_manifest_models_are_the_catalogue() -> None:
-    models = SCHEMA["$defs"]["shotTake"]["properties"]["model"]["enum"]
-    assert models == list(catalogue.load().model_names)
+def test_the_manifest_models_are_the_catalogue_without_an_overlay(
+    manifest: dict[str, Any],
+) -> None:
+    rule = SCHEMA["allOf"][0]
+    assert rule["if"] == {"properties": {"catalogue": {"type": "null"}}}
+    models = rule["then"]["properties"]["shots"]["items"]["properties"]["model"]["enum"]
+    assert models == list(catalogue.shipped().model_names)
+    assert manifest["catalogue"] is None
+    overlaid = {**_broken(manifest, "shot", "Seedance-2.0"), "catalogue": "seedance.yaml"}
+    assert VALIDATOR.is_valid(overlaid)
