@@ -285,3 +285,29 @@ def test_every_shipped_file_gets_the_same_verdict(path: Path) -> None:
         assert schema_valid, messages
     else:
         assert not schema_valid, "the schema accepts a file reel validate rejects"
+
+
+def test_model_02_unquoted_or_written_as_2_means_02_everywhere(tmp_path: Path) -> None:
+    """YAML 1.2 tools read an unquoted `02` as 2; Reel reads it as text. Both mean 02, and
+    Reel warns about a written 2 (the 02 rules apply: no end frame at 512p)."""
+    for value in ("02", "2"):
+        path = tmp_path / f"m{value}.yaml"
+        path.write_text(
+            f"version: 1\nshots:\n  - {{id: a, model: {value}, options: 512p-6sec,"
+            " frames: {first: user:1-minimax:5-file:1}}\n",
+            encoding="utf-8",
+        )
+        pipeline, diagnostics = load_pipeline(path)
+        assert pipeline is not None and pipeline.shots[0].model == "02"
+        warned = [d.render() for d in diagnostics]
+        if value == "2":
+            assert warned == [
+                f'{path}:3:20: warning: shots[0].model: model 2 is read as 02; write model: "02"'
+            ]
+        else:
+            assert warned == []
+        assert _schema_says_valid(path.read_text(encoding="utf-8"))
+        broken = path.read_text(encoding="utf-8").replace("}}", ", last: user:1-minimax:5-file:2}}")
+        path.write_text(broken, encoding="utf-8")
+        assert not _schema_says_valid(broken)
+        assert load_pipeline(path)[0] is None
