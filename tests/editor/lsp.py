@@ -102,12 +102,18 @@ class LanguageServer:
 
     def diagnostics(self, uri: str, timeout: float = 30) -> list[dict[str, Any]]:
         """The diagnostics published for `uri` (the first batch after it was opened)."""
-        while True:
+        return self.diagnostics_of([uri], timeout)[uri]
+
+    def diagnostics_of(self, uris: list[str], timeout: float = 60) -> dict[str, Any]:
+        """The first diagnostics published for each of `uris` (opened together, so that the
+        server checks them while the client waits)."""
+        found: dict[str, Any] = {}
+        while len(found) < len(set(uris)):
             note = self._notes.get(timeout=timeout)
             published = note.get("method") == "textDocument/publishDiagnostics"
-            if published and note["params"]["uri"] == uri:
-                found: list[dict[str, Any]] = note["params"]["diagnostics"]
-                return found
+            if published and note["params"]["uri"] in uris:
+                found.setdefault(note["params"]["uri"], note["params"]["diagnostics"])
+        return found
 
     def completion(self, uri: str, line: int, character: int) -> list[dict[str, Any]]:
         result = self.request(

@@ -28,7 +28,8 @@ def _messages(ls: LanguageServer, uri: str, lines: list[str]) -> list[tuple[str,
     out = []
     for d in ls.diagnostics(uri):
         start = d["range"]["start"]
-        out.append((lines[start["line"]][start["character"] :].split(":")[0], d["message"]))
+        line = lines[start["line"]] if start["line"] < len(lines) else ""
+        out.append((line[start["character"] :].split(":")[0], d["message"]))
     return out
 
 
@@ -139,3 +140,43 @@ shots:
     assert "Sora-2: Sora 2" in model_help and "720p-4sec 40" in model_help, model_help
     takes_help = language_server.hover(uri, 6, 6)
     assert "1-10" in takes_help, takes_help
+
+
+def _shipped() -> list[Path]:
+    return sorted(
+        [
+            *(ROOT / "tests" / "cases").glob("*/*.yaml"),
+            *(ROOT / "examples").glob("*.yaml"),
+            ROOT / "pipelines" / "demo.yaml",
+        ]
+    )
+
+
+def test_every_shipped_file_gets_reel_validates_verdict(
+    language_server: LanguageServer, tmp_path: Path
+) -> None:
+    """The editor flags exactly the files `reel validate` rejects, apart from what only Reel
+    checks (tests/spec/test_schema_agreement.REEL_ONLY), files with their own overlay, and an
+    empty file (yaml-language-server checks no empty document; Reel and check-jsonschema do)."""
+    from runner.spec import catalogue
+    from runner.spec.validate import load_pipeline
+    from tests.spec.test_schema_agreement import REEL_ONLY
+
+    expected: dict[str, tuple[str, bool, list[str]]] = {}
+    for path in _shipped():
+        text = path.read_text(encoding="utf-8")
+        if "\ncatalogue:" in text or path.stem == "empty":
+            continue  # an overlay's schema is tested in tests/spec/test_overlay.py
+        reel_valid = load_pipeline(path)[0] is not None or path.stem in REEL_ONLY
+        catalogue.use(None)
+        body = "\n".join(line for line in text.splitlines() if "$schema=" not in line) + "\n"
+        uri, lines = _open(language_server, tmp_path, body)
+        expected[uri] = (path.relative_to(ROOT).as_posix(), reel_valid, lines)
+    published = language_server.diagnostics_of(list(expected))
+    disagree = [
+        (name, [d["message"] for d in published[uri]])
+        for uri, (name, reel_valid, _) in expected.items()
+        if reel_valid == bool(published[uri])
+    ]
+    assert disagree == []
+    assert len(expected) > 70
