@@ -13,6 +13,16 @@ import click
 
 from runner import __version__
 
+_CATALOGUE = click.option(
+    "--catalogue",
+    "overlay",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="A catalogue overlay (models, options, prices) merged onto Reel's; replaces the "
+    "pipeline's `catalogue:`.",
+)
+
 
 def _finish(command: Callable[[], int]) -> None:
     from runner.boundary import boundary
@@ -40,11 +50,12 @@ def main() -> None:
     show_default=True,
     help="How to print the diagnostics.",
 )
-def validate(files: tuple[str, ...], fmt: str) -> None:
+@_CATALOGUE
+def validate(files: tuple[str, ...], fmt: str, overlay: str | None) -> None:
     """Check pipeline files; print every problem as FILE:LINE:COL. Exit 2 when invalid."""
     from runner.commands import validate as cmd
 
-    _finish(lambda: cmd.main(list(files), fmt))
+    _finish(lambda: cmd.main(list(files), fmt, overlay))
 
 
 @main.command()
@@ -62,6 +73,7 @@ def validate(files: tuple[str, ...], fmt: str) -> None:
 @click.option(
     "--prompts", is_flag=True, help="Also print each shot's prompt after vars, looks and cast."
 )
+@_CATALOGUE
 def plan(
     file: str,
     as_json: bool,
@@ -69,6 +81,7 @@ def plan(
     retry_failed: bool,
     force: tuple[str, ...],
     prompts: bool,
+    overlay: str | None,
 ) -> None:
     """Show what a run will do and what it will cost, without spending anything."""
     from runner.commands import plan as cmd
@@ -81,26 +94,29 @@ def plan(
             retry_failed=retry_failed,
             force=list(force),
             prompts=prompts,
+            overlay=overlay,
         )
     )
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
-def models(as_json: bool) -> None:
+@_CATALOGUE
+def models(as_json: bool, overlay: str | None) -> None:
     """List every model with its kind, options, frames and credits."""
     from runner.commands import models as cmd
 
-    _finish(lambda: cmd.main(as_json=as_json))
+    _finish(lambda: cmd.main(as_json=as_json, overlay=overlay))
 
 
 @main.command()
 @click.option("--manifest", is_flag=True, help="Print the manifest's schema instead.")
-def schema(manifest: bool) -> None:
-    """Print the pipeline file's JSON Schema (draft 2020-12)."""
+@_CATALOGUE
+def schema(manifest: bool, overlay: str | None) -> None:
+    """Print the pipeline file's JSON Schema (draft-07), for editors and check-jsonschema."""
     from runner.commands import schema as cmd
 
-    _finish(lambda: cmd.main(manifest=manifest))
+    _finish(lambda: cmd.main(manifest=manifest, overlay=overlay))
 
 
 @main.command()
@@ -140,6 +156,7 @@ def schema(manifest: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Stream one JSON event per line.")
 @click.option("--retry-failed", is_flag=True, help="Render failed and moderated shots again.")
 @click.option("--force", multiple=True, metavar="ID", help="Render this shot again regardless.")
+@_CATALOGUE
 def run(
     pipeline: str,
     out: str | None,
@@ -152,6 +169,7 @@ def run(
     as_json: bool,
     retry_failed: bool,
     force: tuple[str, ...],
+    overlay: str | None,
 ) -> None:
     """Render every shot of PIPELINE and write the videos and manifest.json."""
     from runner.commands import run as cmd
@@ -169,6 +187,7 @@ def run(
             as_json=as_json,
             retry_failed=retry_failed,
             force=list(force),
+            overlay=overlay,
         )
     )
 

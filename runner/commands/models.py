@@ -32,11 +32,11 @@ def model_json(m: Model) -> dict[str, Any]:
     }
 
 
-def main(*, as_json: bool) -> int:
-    """Print the catalogue as a table, or as JSON."""
-    from runner.spec import catalogue
+def main(*, as_json: bool, overlay: str | None = None) -> int:
+    """Print the catalogue (with the overlay `overlay` merged in) as a table, or as JSON."""
+    from runner.commands.loading import overlaid_catalogue
 
-    cat = catalogue.load()
+    cat = overlaid_catalogue(overlay)
     if as_json:
         print(json.dumps([model_json(m) for m in cat.models.values()], indent=2))
         return EXIT_OK

@@ -16,6 +16,7 @@ def main(
     retry_failed: bool,
     force: list[str],
     prompts: bool = False,
+    overlay: str | None = None,
 ) -> int:
     """Print the plan of a valid pipeline; exit 2 with its diagnostics when it is invalid.
 
@@ -30,7 +31,7 @@ def main(
     from runner.state.plan import make_plan, with_variants
     from runner.state.rerun import decide_all, next_backend, next_user
 
-    pipeline = valid_pipeline(file, "nothing was planned")
+    pipeline = valid_pipeline(file, "nothing was planned", overlay=overlay)
     plan = make_plan(pipeline)
     force = list(with_variants(force, pipeline))
     output = Path(out).absolute() if out else pipeline.output

@@ -60,9 +60,10 @@ def main(
     as_json: bool,
     retry_failed: bool,
     force: list[str],
+    overlay: str | None = None,
 ) -> int:
     """The `reel run` command."""
-    pipe = valid_pipeline(pipeline, "nothing was run")
+    pipe = valid_pipeline(pipeline, "nothing was run", overlay=overlay)
     if out is not None:
         pipe = replace(pipe, output=Path(out).resolve())
     options = RunOptions(

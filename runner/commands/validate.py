@@ -23,14 +23,14 @@ def _summary(checked: int, invalid: int, diagnostics: list[Diagnostic]) -> str:
     )
 
 
-def main(files: list[str], fmt: str) -> int:
+def main(files: list[str], fmt: str, overlay: str | None = None) -> int:
     """Validate each file; exit 0 when all are valid (warnings allowed), else 2."""
     from runner.spec.validate import load_pipeline
 
     everything: list[Diagnostic] = []
     invalid = 0
     for name in files:
-        _, diagnostics = load_pipeline(Path(name), name)
+        _, diagnostics = load_pipeline(Path(name), name, Path(overlay) if overlay else None)
         everything += diagnostics
         invalid += has_errors(diagnostics)
     if fmt == "json":

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from runner.api.redact import register_secret
 from runner.api.useapi import DEFAULT_BASE_URL
+from runner.spec import catalogue
 from runner.spec.pipeline import Pipeline
 
 DEMO_SPEED = 300.0
@@ -79,7 +80,11 @@ def open_backend(
         return
     from runner.sim import SimConfig, running_simulator
 
-    config = SimConfig(accounts=_sim_accounts(pipeline), speed=speed)  # type: ignore[arg-type]
+    config = SimConfig(
+        accounts=_sim_accounts(pipeline),  # type: ignore[arg-type]
+        speed=speed,
+        catalogue=catalogue.load(),  # the pipeline's, with its overlay
+    )
     with running_simulator(config) as sim:
         register_secret(sim.token)
         yield Backend(

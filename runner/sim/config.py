@@ -12,6 +12,7 @@ from typing import Literal, get_args
 
 from runner.errors import UsageError
 from runner.sim.faults import FaultRates
+from runner.spec.catalogue import Catalogue
 
 Plan = Literal["free", "paid"]
 Listing = Literal["with-room", "all"]
@@ -95,6 +96,9 @@ class SimConfig:
     faults: FaultRates = field(default_factory=FaultRates)
     seed: int = 0
     token: str | None = None
+    catalogue: Catalogue | None = None
+    """The models, options and prices to accept and charge (a pipeline's catalogue with its
+    overlay, handed over by the run side); None: Reel's own."""
     earlier_files: bool = False
     """Take unknown fileIDs of this user and a configured account, numbered below the
     simulator's own uploads, as files uploaded before it started (a demo of a pipeline with

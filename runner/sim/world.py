@@ -41,7 +41,7 @@ class World:
 
     def __init__(self, config: SimConfig, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
-        self.catalogue = catalogue.load()
+        self.catalogue = config.catalogue or catalogue.shipped()
         self.lock = threading.RLock()
         self.dice = Dice(config.seed)
         self.ledger = Ledger()

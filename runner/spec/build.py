@@ -124,4 +124,5 @@ def build_pipeline(
         shots=tuple(_shot(v, base, story) for v in views),
         cast=tuple(_member(c, base) for c in story.cast.values()),
         left_out=tuple(left_out or ()),
+        catalogue_overlay=catalogue.overlay_source(),
     )

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 
 _BRACKET = re.compile(r"\[([^\[\]]*)\]")
+SPACE = " \t\n\r\f\v"
+"""What may surround a move in a bracket: ASCII only, as Python's and ECMA's `\\s` differ."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,7 @@ def check_director(prompt: str, moves: tuple[str, ...], most: int) -> list[MoveP
     """Problems in the camera brackets of a Director model's prompt."""
     problems: list[MoveProblem] = []
     for m in _BRACKET.finditer(prompt):
-        items = [item.strip() for item in m.group(1).split(",")]
+        items = [item.strip(SPACE) for item in m.group(1).split(",")]
         if not any(items):
             problems.append(
                 MoveProblem(
@@ -81,3 +83,13 @@ def stray_moves(prompt: str, moves: tuple[str, ...]) -> list[tuple[int, str]]:
         if any(suggest(item, moves) for item in items if item):
             found.append((m.start(), m.group(0)))
     return found
+
+
+def director_pattern(moves: tuple[str, ...], most: int) -> str:
+    """A regular expression (Python and ECMA alike) matching exactly the prompts
+    `check_director` finds nothing wrong with: text, and brackets of 1 to `most` moves."""
+    space = "[ \\t\\n\\r\\f\\v]*"
+    move = "(?:" + "|".join(re.escape(m).replace("\\ ", " ") for m in moves) + ")"
+    item = f"{space}{move}{space}"
+    bracket = f"\\[{item}(?:,{item}){{0,{most - 1}}}\\]"
+    return f"^[^\\[\\]]*(?:{bracket}[^\\[\\]]*)*$"

@@ -172,6 +172,27 @@ def raw_catalogue() -> dict[str, Any]:
 
 
 @cache
-def load() -> Catalogue:
+def shipped() -> Catalogue:
     """The catalogue shipped with the package (read once)."""
     return parse(raw_catalogue())
+
+
+_overlaid: list[tuple[Catalogue, str]] = []
+
+
+def load() -> Catalogue:
+    """The catalogue in use: Reel's own, or the one a pipeline's overlay made (`use`)."""
+    return _overlaid[0][0] if _overlaid else shipped()
+
+
+def overlay_source() -> str | None:
+    """The overlay file merged into the catalogue in use, or None for Reel's own."""
+    return _overlaid[0][1] if _overlaid else None
+
+
+def use(cat: Catalogue | None, source: str | None = None) -> None:
+    """Make `cat` (Reel's catalogue with the overlay file `source` merged in) the one in use;
+    None: Reel's own. Set as each pipeline is loaded: a process works on one at a time."""
+    _overlaid.clear()
+    if cat is not None:
+        _overlaid.append((cat, source or "?"))

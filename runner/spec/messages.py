@@ -234,7 +234,8 @@ def _enum_message(key: str, value: Any, expected: list[Any], model: Model | None
     shown = repr(value) if isinstance(value, str) else describe(value)
     text = str(value)
     if key == "model":
-        return f"{shown} is not a model{did_you_mean(text, expected)} (`reel models` lists them)"
+        names = [e for e in expected if isinstance(e, str)]  # not the schema's 2 for "02"
+        return f"{shown} is not a model{did_you_mean(text, names)} (`reel models` lists them)"
     if key == "options":
         owner = f"{model.name} has no option" if model else "there is no option"
         return f"{owner} {shown}{did_you_mean(text, expected)} (choose from {', '.join(expected)})"

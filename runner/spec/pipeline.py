@@ -130,6 +130,8 @@ class Pipeline:
     cast: tuple[CastMember, ...] = ()
     left_out: tuple[LeftOut, ...] = ()
     """Matrix combinations left out because their model cannot take them."""
+    catalogue_overlay: str | None = None
+    """The catalogue overlay file its models and prices come from (None: Reel's own)."""
 
     @property
     def base_dir(self) -> Path:

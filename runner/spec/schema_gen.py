@@ -1,10 +1,17 @@
-"""Generates the pipeline file's JSON Schema (draft 2020-12) from the model catalogue.
+"""Generates the pipeline file's JSON Schema (draft-07) from the model catalogue.
 
 The schema is never written by hand: `python -m runner.spec.schema_gen` rewrites
 schema/pipeline.schema.json, and a test fails when the committed file is stale. Editors use it
-for completion and red squiggles; `runner.spec.validate` uses the same definitions on every shot
-(after applying `defaults:`), then checks in code what a schema cannot express (files, image
-sizes, camera moves, accounts).
+for completion and red squiggles; it applies every per-model rule to each shot *with its
+defaults and inferred model* (`runner.spec.schema_rules`), so the editor, check-jsonschema and
+`reel validate` agree on every file up to what only code can check (files, image sizes,
+duplicate ids, fileIDs and accounts). `runner.spec.validate` runs the same field definitions on
+each shot after merging its defaults (`merged_shot`).
+
+Draft-07, not 2020-12: it is what yaml-language-server implements, and a validator checks a
+draft-07 schema against its meta-schema ten times faster (check-jsonschema does, on every run).
+New top-level keys go in `_top_properties`, new shot keys in `_fields` (or
+`_shot_properties` when `defaults:` may not set them).
 """
 
 from __future__ import annotations
@@ -14,10 +21,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from runner.spec import catalogue
+from runner.spec import camera, catalogue, schema_rules
 from runner.spec.catalogue import Catalogue, Model
 
-DRAFT = "https://json-schema.org/draft/2020-12/schema"
+DRAFT = "http://json-schema.org/draft-07/schema#"
 NEVER: dict[str, Any] = {"not": {}}
 """Forbids a key (not `false`: jsonschema then reports the key's own path)."""
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -28,6 +35,7 @@ NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
 """A var or cast member: what `{name}` in a prompt may hold."""
 LOOK_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
 """A look's name (it can end up in a matrix variant's id, so file-name characters only)."""
+FRAME = "#/definitions/frame"
 SCHEMA_FILE = "pipeline.schema.json"
 REGENERATE = "python -m runner.spec.schema_gen"
 
@@ -70,22 +78,22 @@ def _frames(cat: Catalogue) -> dict[str, Any]:
         "additionalProperties": False,
         "minProperties": 1,
         "properties": {
-            "first": {"$ref": "#/$defs/frame", "description": "The first frame (fileID)."},
-            "last": {"$ref": "#/$defs/frame", "description": "The end frame (end_frame_fileID)."},
+            "first": {"$ref": FRAME, "description": "The first frame (fileID)."},
+            "last": {"$ref": FRAME, "description": "The end frame (end_frame_fileID)."},
             "references": {
                 "description": "Subject reference images (S2V models).",
                 "type": "array",
                 "minItems": 1,
                 "maxItems": most,
-                "items": {"$ref": "#/$defs/frame"},
+                "items": {"$ref": FRAME},
             },
         },
     }
     if cat.last_needs_first:
         out["dependentRequired"] = {"last": ["first"]}
-        # yaml-language-server (VS Code) validates with draft-07 keywords only; 2020-12
-        # validators ignore `dependencies`, so both kinds of tool enforce the rule.
-        out["$comment"] = "`dependencies` repeats `dependentRequired` for draft-07 editors."
+        # The file is draft-07 (`dependencies`); Reel runs it with a 2020-12 validator, which
+        # reads `dependentRequired`.
+        out["$comment"] = "`dependentRequired` repeats `dependencies` for 2020-12 validators."
         out["dependencies"] = {"last": ["first"]}
     return out
 
@@ -94,40 +102,65 @@ def _fields(cat: Catalogue) -> dict[str, Any]:
     """Every shot field but `id` (also what `defaults:` may set)."""
     options = sorted({o.name for m in cat.models.values() for o in m.options})
     lo, hi = cat.takes_range
+    names = list(cat.model_names)
+    # An unquoted `02` is the integer 2 in YAML 1.2 tools (Reel reads it as the text "02").
+    numeric = [int(n) for n in names if n.isdigit() and n.startswith("0")]
     return {
         "model": {
             "description": "The model; default T2V-01 (text), I2V-01 (first frame), "
             "S2V-01 (references).",
-            "enum": list(cat.model_names),
+            "enum": [*names, *numeric],
             # Not a JSON Schema keyword: VS Code and yaml-language-server show these in
             # completion lists; validators ignore it.
-            "markdownEnumDescriptions": [_model_description(m) for m in cat.models.values()],
+            "markdownEnumDescriptions": [_model_description(m) for m in cat.models.values()]
+            + [f"{n:02d}, written without quotes" for n in numeric],
+            "errorMessage": "model is one of " + ", ".join(names) + " (`reel models`)",
         },
         "options": {
             "description": "Resolution and duration (not for Hailuo 01 models); default: the "
             "model's cheapest.",
+            "markdownDescription": "Resolution and duration; each model takes its own list "
+            "(`reel models`). Credits per video:\n\n"
+            + "\n".join(f"- `{o}`: {_option_description(cat, o)}" for o in options),
             "enum": options,
             "markdownEnumDescriptions": [_option_description(cat, o) for o in options],
         },
         "prompt": {
             "description": "What happens in the shot. Director models read camera moves in "
             "[brackets].",
+            "markdownDescription": "What happens in the shot (at most "
+            f"{cat.max_prompt_chars} characters). `T2V-01-Director` and `I2V-01-Director` "
+            f"read 1 to {cat.max_camera_moves} camera moves per `[bracket]`: "
+            + ", ".join(f"`{m}`" for m in cat.camera_moves)
+            + ".",
             "type": "string",
             "maxLength": cat.max_prompt_chars,
+            "examples": ["A slow dolly across a sunlit cafe counter"],
         },
         "aspectRatio": {
             "description": "Sora-2 and Veo models only; default 16:9.",
             "enum": list(cat.aspect_ratios),
+            "default": cat.default_aspect_ratio,
         },
-        "promptOptimization": {"description": "Let MiniMax rewrite the prompt.", "type": "boolean"},
-        "frames": {"$ref": "#/$defs/frames"},
+        "promptOptimization": {
+            "description": "Let MiniMax rewrite the prompt.",
+            "type": "boolean",
+            "default": False,
+        },
+        "frames": {"$ref": "#/definitions/frames"},
         "takes": {
-            "description": "Independent renders of the same shot.",
+            "description": f"Independent renders of the same shot, {lo}-{hi}; default {lo}.",
+            "markdownDescription": f"Independent renders of the same shot: **{lo}-{hi}**, "
+            f"default {lo}. Each take is a video of its own, paid for separately.",
             "type": "integer",
             "minimum": lo,
             "maximum": hi,
+            "default": lo,
         },
-        "account": {"$ref": "#/$defs/accountId", "description": "Pin the shot to one account."},
+        "account": {
+            "$ref": "#/definitions/accountId",
+            "description": "Pin the shot to one account.",
+        },
         "replyUrl": {
             "description": "Callback URL passed to the API.",
             "type": "string",
@@ -140,6 +173,7 @@ def _fields(cat: Catalogue) -> dict[str, Any]:
             "type": "string",
             "maxLength": cat.max_reply_chars,
         },
+        **_storyboard_fields(),
     }
 
 
@@ -200,7 +234,7 @@ def _model_rule(m: Model) -> dict[str, Any]:
     }
 
 
-# --- Storyboard parts (issue 17): vars, looks, cast, matrix. Kept apart from the rest so
+# --- Storyboard parts: vars, looks, cast, matrix. Kept apart from the rest so
 # that other changes to the generator merge cleanly.
 
 
@@ -227,7 +261,7 @@ def _storyboard_top() -> dict[str, Any]:
             "description.",
             "type": "object",
             "propertyNames": {"pattern": NAME_PATTERN},
-            "additionalProperties": {"$ref": "#/$defs/castMember"},
+            "additionalProperties": {"$ref": "#/definitions/castMember"},
         },
     }
 
@@ -250,7 +284,7 @@ def _storyboard_defs(cat: Catalogue) -> dict[str, Any]:
                     "type": "array",
                     "minItems": 1,
                     "maxItems": most,
-                    "items": {"$ref": "#/$defs/frame"},
+                    "items": {"$ref": "#/definitions/frame"},
                 },
             },
         },
@@ -307,68 +341,129 @@ def _matrix(cat: Catalogue) -> dict[str, Any]:
 # --- end of the storyboard parts
 
 
-def generate(cat: Catalogue | None = None) -> dict[str, Any]:
-    """The whole pipeline schema as a JSON-ready dict, in a stable order."""
-    cat = cat or catalogue.load()
-    fields = {**_fields(cat), **_storyboard_fields()}
-    lo, hi = cat.max_jobs_range
-    shot = {
+def _shot_properties(cat: Catalogue) -> dict[str, Any]:
+    """A shot's keys: `id` and every field (new shot keys go in `_fields`)."""
+    return {
+        "id": {
+            "description": "Unique; names the output file (<id>.mp4).",
+            "markdownDescription": "Unique (ignoring case); names the output file: "
+            "`<id>.mp4`, or `<id>-take<N>.mp4` with several takes.",
+            "type": "string",
+            "pattern": ID_PATTERN,
+            "errorMessage": "an id is 1-64 letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit",
+        },
+        **_fields(cat),
+        "matrix": _matrix(cat),
+    }
+
+
+def merged_shot(cat: Catalogue) -> dict[str, Any]:
+    """One shot with `defaults:` applied and its model filled in: what `reel validate` runs
+    (its messages read the errors of these rules, `runner.spec.messages`)."""
+    return {
         "description": "One shot: a video (or several takes of it).",
         "type": "object",
         "additionalProperties": False,
         "required": ["id"],
-        "properties": {
-            "id": {
-                "description": "Unique; names the output file.",
-                "type": "string",
-                "pattern": ID_PATTERN,
-            },
-            **fields,
-            "matrix": _matrix(cat),
-        },
+        "properties": _shot_properties(cat),
         "allOf": [
             {"if": {"not": {"required": ["frames"]}}, "then": {"required": ["prompt"]}},
             *(_model_rule(m) for m in cat.models.values()),
         ],
     }
+
+
+def _top_properties(cat: Catalogue) -> dict[str, Any]:
+    """The pipeline's top-level keys (new ones go here, in the order editors list them)."""
+    lo, hi = cat.max_jobs_range
+    return {
+        "version": {"description": "The pipeline format's version.", "const": 1, "default": 1},
+        "name": {
+            "description": "Default: the file's stem.",
+            "type": "string",
+            "pattern": ID_PATTERN,
+        },
+        "catalogue": {
+            "description": "A catalogue overlay (YAML or JSON, relative to the pipeline file) "
+            "that adds models and options or changes prices; `--catalogue FILE` overrides it. "
+            "The editor knows only Reel's own models: `reel schema --catalogue FILE` prints "
+            "a schema that knows the added ones.",
+            "type": "string",
+            "minLength": 1,
+            "examples": ["catalogue-seedance.yaml"],
+        },
+        "output": {
+            "description": "Output folder, relative to the pipeline file; default renders/<name>.",
+            "type": "string",
+            "minLength": 1,
+            "examples": ["renders/coffee-spot"],
+        },
+        "accounts": {
+            "description": f"The MiniMax accounts to use, with their job limits ({lo}-{hi}).",
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"pattern": ACCOUNT_PATTERN},
+            "additionalProperties": {"$ref": "#/definitions/account"},
+        },
+        "defaults": {
+            "description": "Any shot field except id, applied to every shot that leaves it out.",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": _fields(cat),
+        },
+        **_storyboard_top(),
+        "shots": {
+            "description": "The storyboard: at least one shot.",
+            "type": "array",
+            "minItems": 1,
+            "items": {"$ref": "#/definitions/shot"},
+        },
+    }
+
+
+def _editor_shot(cat: Catalogue, rules: list[dict[str, Any]]) -> dict[str, Any]:
+    properties = _shot_properties(cat)
+    # No list of every option here: the model's rule lists its own, so an editor completes
+    # only those (every shot has a model, given or inferred, and so an options rule).
+    properties["options"] = {
+        k: v for k, v in properties["options"].items() if not k.endswith(("enum", "Descriptions"))
+    } | {"type": "string"}
+    return {
+        "description": "One shot: a video (or several takes of it).",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id"],
+        "properties": properties,
+        "defaultSnippets": [
+            {
+                "label": "New shot",
+                "description": "A shot with an id, a prompt and a model",
+                "body": {"id": "$1", "prompt": "$2", "model": "${3:T2V-2.3}"},
+            }
+        ],
+        "allOf": rules,
+    }
+
+
+def generate(cat: Catalogue | None = None) -> dict[str, Any]:
+    """The whole pipeline schema as a JSON-ready dict, in a stable order."""
+    cat = cat or catalogue.load()
+    pattern = camera.director_pattern(cat.camera_moves, cat.max_camera_moves)
+    compiled = schema_rules.compile_rules(cat, schema_rules.all_rules(cat, pattern))
+    lo, hi = cat.max_jobs_range
     return {
         "$schema": DRAFT,
-        "$comment": f"Generated from runner/spec/catalogue.json by `{REGENERATE}`; do not edit.",
+        "$comment": f"Generated from runner/spec/catalogue.json by `{REGENERATE}`; do not edit. "
+        "Rules over a shot with its defaults: runner/spec/schema_rules.py.",
         "title": "Reel pipeline, version 1",
         "type": "object",
         "additionalProperties": False,
         "required": ["version", "shots"],
-        "properties": {
-            "version": {"description": "The pipeline format's version.", "const": 1},
-            "name": {
-                "description": "Default: the file's stem.",
-                "type": "string",
-                "pattern": ID_PATTERN,
-            },
-            "output": {
-                "description": "Output folder, relative to the pipeline file; default "
-                "renders/<name>.",
-                "type": "string",
-                "minLength": 1,
-            },
-            "accounts": {
-                "description": "The MiniMax accounts to use, with their job limits.",
-                "type": "object",
-                "minProperties": 1,
-                "propertyNames": {"pattern": ACCOUNT_PATTERN},
-                "additionalProperties": {"$ref": "#/$defs/account"},
-            },
-            "defaults": {
-                "description": "Any shot field except id, applied to every shot.",
-                "type": "object",
-                "additionalProperties": False,
-                "properties": fields,
-            },
-            **_storyboard_top(),
-            "shots": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/shot"}},
-        },
-        "$defs": {
-            "shot": shot,
+        "properties": _top_properties(cat),
+        "allOf": compiled.root_rules(),
+        "definitions": {
+            "shot": _editor_shot(cat, compiled.shot_rules()),
             "frames": _frames(cat),
             "frame": _frame(),
             "accountId": {
@@ -381,10 +476,12 @@ def generate(cat: Catalogue | None = None) -> dict[str, Any]:
                 "additionalProperties": False,
                 "properties": {
                     "maxJobs": {
-                        "description": "Jobs held at once (queued + rendering); default 2.",
+                        "description": f"Jobs held at once (queued + rendering), {lo}-{hi}; "
+                        "default 2.",
                         "type": "integer",
                         "minimum": lo,
                         "maximum": hi,
+                        "default": 2,
                     }
                 },
             },
@@ -395,7 +492,7 @@ def generate(cat: Catalogue | None = None) -> dict[str, Any]:
 
 def render(cat: Catalogue | None = None) -> str:
     """The schema as the committed file holds it."""
-    return json.dumps(generate(cat), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(generate(cat), indent=1, ensure_ascii=False) + "\n"
 
 
 def schema_path() -> Path:

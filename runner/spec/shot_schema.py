@@ -14,7 +14,7 @@ import re
 from functools import cache
 from typing import Any
 
-from runner.spec import schema_gen
+from runner.spec import catalogue, schema_gen
 from runner.spec.catalogue import Catalogue
 from runner.spec.checks import FILE_ID
 
@@ -23,16 +23,30 @@ _URL = re.compile(schema_gen.URL_PATTERN)
 _ACCOUNT = re.compile(schema_gen.ACCOUNT_PATTERN)
 
 
-@cache
+_built: dict[int, tuple[Catalogue, tuple[Any, Any]]] = {}
+
+
 def validators() -> tuple[Any, Any]:
-    """(top level without the shots' insides, one shot): built once per process."""
+    """(top level without the shots' insides, one shot): built once per catalogue."""
+    cat = catalogue.load()
+    found = _built.get(id(cat))
+    if found is None or found[0] is not cat:
+        found = _built[id(cat)] = (cat, _validators(cat))
+    return found[1]
+
+
+def _validators(cat: Catalogue) -> tuple[Any, Any]:
     import jsonschema
 
-    schema = schema_gen.generate()
+    schema = schema_gen.generate(cat)
     cls = jsonschema.Draft202012Validator
     top = json.loads(json.dumps(schema))
     top["properties"]["shots"] = {"type": "array", "minItems": 1}
-    shot = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/shot"}
+    # The root's rules are the editor's view of the shots with their defaults; here each
+    # shot is checked merged, below.
+    del top["allOf"]
+    defs = {**schema["definitions"], "shot": schema_gen.merged_shot(cat)}
+    shot = {"$schema": schema["$schema"], "definitions": defs, "$ref": "#/definitions/shot"}
     return (
         cls(top, format_checker=cls.FORMAT_CHECKER),
         cls(shot, format_checker=cls.FORMAT_CHECKER),

@@ -133,13 +133,16 @@ def _is_model_rule(error: Any) -> bool:
 
 
 def load_pipeline(
-    path: Path | str, display: str | None = None
+    path: Path | str, display: str | None = None, overlay: Path | None = None
 ) -> tuple[Pipeline | None, list[Diagnostic]]:
     """Validate a pipeline file: (records, its warnings) when valid, else (None, every
     diagnostic), sorted by position. `display` is the file name diagnostics show (default:
-    the path as given). Never raises for a bad file."""
+    the path as given); `overlay` a catalogue file that replaces the pipeline's `catalogue:`.
+    Makes the pipeline's catalogue the one in use (`catalogue.use`). Never raises for a bad
+    file."""
     path = Path(path)
     file = display if display is not None else str(path)
+    catalogue.use(None)
     loaded = load_file(path, file)
     report = _Reporter(file, loaded.marks, list(loaded.diagnostics))
     data = loaded.data
@@ -149,6 +152,8 @@ def load_pipeline(
         report.add(
             (), "error", "pipeline", "a pipeline is a mapping with `version: 1` and `shots:`"
         )
+        return None, sorted(report.out, key=sort_key)
+    if not _use_overlay(data, report, path, overlay):
         return None, sorted(report.out, key=sort_key)
     views, story, left_out = _validate(data, report, path.resolve().parent)
     # A matrix shot's variants share its text: a problem in it is reported once.
@@ -164,6 +169,7 @@ def _validate(
     data: dict[str, Any], report: _Reporter, base: Path
 ) -> tuple[list[ShotView], storyboard.Storyboard, list[LeftOut]]:
     cat = catalogue.load()
+    _numeric_models(data, report, cat)
     top, shot_validator = validators()
     bad_defaults = report.bad_defaults
     for error in top.iter_errors(data):
@@ -231,6 +237,58 @@ def _storyboard(
                     f"{source}: {info.message}{where}",
                 )
     return story
+
+
+def _use_overlay(data: dict[str, Any], report: _Reporter, path: Path, overlay: Path | None) -> bool:
+    """Load the catalogue overlay (`--catalogue`, else `catalogue:`) and put it in use; False
+    (with the overlay's problems reported) when it is not a valid catalogue."""
+    named = data.get("catalogue")
+    if overlay is None and not (isinstance(named, str) and named):
+        return True  # a wrong type is the schema's to report
+    from runner.spec.overlay import load_overlay
+
+    if overlay is None:
+        assert isinstance(named, str)
+        overlay = path.parent / named
+        shown = str(Path(report.file).parent / named)
+    else:
+        shown = str(overlay)
+    cat, problems = load_overlay(overlay, shown)
+    if cat is None:
+        report.out += problems
+        report.add(
+            ("catalogue",) if named else (),
+            "error",
+            "catalogue",
+            f"the catalogue overlay {shown} is not valid (its problems are listed)",
+        )
+        return False
+    catalogue.use(cat, str(overlay))
+    return True
+
+
+def _numeric_models(data: dict[str, Any], report: _Reporter, cat: Catalogue) -> None:
+    """`model: 2` means the model "02", as it does to YAML 1.2 tools (check-jsonschema, the
+    editor), which read an unquoted `02` as 2; Reel reads `02` as text, so only a written 2
+    gets here. Said as a warning, so the file means the same everywhere."""
+    numeric = {int(n): n for n in cat.model_names if n.isdigit()}
+    holders: list[tuple[KeyPath, Any]] = [(("defaults",), data.get("defaults"))]
+    shots = data.get("shots")
+    if isinstance(shots, list):
+        holders += [(("shots", i), shot) for i, shot in enumerate(shots)]
+    for base, holder in holders:
+        if not isinstance(holder, dict):
+            continue
+        value = holder.get("model")
+        if type(value) is int and value in numeric:
+            name = numeric[value]
+            holder["model"] = name
+            report.add(
+                (*base, "model"),
+                "warning",
+                "model",
+                f'model {value} is read as {name}; write model: "{name}"',
+            )
 
 
 def _report_schema(report: _Reporter, view: ShotView, errors: list[Any]) -> None:

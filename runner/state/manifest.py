@@ -24,6 +24,7 @@ from typing import Any
 
 import anyio
 
+from runner.spec import catalogue
 from runner.spec.pipeline import CastMember, Shot
 from runner.state.takestate import TakeState
 
@@ -156,6 +157,7 @@ def build(
         "pipeline": str(info.pipeline),
         "runId": info.run_id,
         "backend": {"kind": info.backend, "baseUrl": info.base_url},
+        "catalogue": catalogue.overlay_source(),
         "started": _iso(info.started),
         "ended": _iso(ended),
         "shots": [entry(st, info.output) for st in states],
