@@ -364,10 +364,13 @@ def _frame_rules(m: Model, when: tuple[tuple[str, Condition | str], ...]) -> lis
         count = f"exactly {lo}" if lo == hi else f"{lo} to {hi}"
         msg = f"{m.name} takes {count} reference images"
         refs = {"properties": {"references": {"minItems": lo, "maxItems": hi}}}
-        rules.append(Rule(when, "frames", refs, msg))
+        # A `cast:` adds its members' images to the references: only `reel validate` can count
+        # them, so these rules hold for shots without one.
+        castless = (*when, ("cast", ABSENT))
+        rules.append(Rule(castless, "frames", refs, msg))
         if lo > 0:
-            rules.append(Rule(when, "frames", REQUIRED, msg))
-            rules.append(Rule(when, "frames", {"required": ["references"]}, msg))
+            rules.append(Rule(castless, "frames", REQUIRED, msg))
+            rules.append(Rule(castless, "frames", {"required": ["references"]}, msg))
     return rules
 
 

@@ -8,6 +8,7 @@ it does not know. The size the API reports is not the file's: Reel records what 
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import av
@@ -69,9 +70,11 @@ def _audio_streams(path: Path) -> list[str]:
 
 
 def test_the_demo_has_sound_in_its_veo_shot_and_none_in_hailuo(tmp_path: Path) -> None:
+    # A copy: a run writes its lock beside the pipeline, and the repository's stays untouched.
+    shutil.copytree(ROOT / "pipelines", tmp_path / "pipelines")
     out = tmp_path / "demo"
     result = CliRunner().invoke(
-        main, ["run", str(ROOT / "pipelines" / "demo.yaml"), "--out", str(out)]
+        main, ["run", str(tmp_path / "pipelines" / "demo.yaml"), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     assert _audio_streams(out / "crew.mp4") == ["aac"]  # Veo-3.1-S2V-Fast
