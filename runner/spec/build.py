@@ -10,7 +10,7 @@ from typing import Any
 
 from runner.spec import catalogue
 from runner.spec.checks import FILE_ID, ShotView
-from runner.spec.pipeline import Account, Frame, Frames, Pipeline, Shot
+from runner.spec.pipeline import Account, CutSettings, Frame, Frames, Pipeline, Shot
 
 DEFAULT_MAX_JOBS = 2
 """When an account gives no maxJobs: safe for a Free account (useapi's own advice)."""
@@ -70,6 +70,23 @@ def _shot(view: ShotView, base: Path) -> Shot:
         account=account,
         reply_url=raw.get("replyUrl"),
         reply_ref=raw.get("replyRef"),
+        select=int(raw.get("select", 1)),
+    )
+
+
+def _cut(raw: Any, base: Path) -> CutSettings:
+    if not isinstance(raw, dict):
+        return CutSettings()
+    size = raw.get("size")
+    width, height = (int(n) for n in size.split("x")) if isinstance(size, str) else (0, 0)
+    transition = raw.get("transition") or {}
+    music = raw.get("music")
+    return CutSettings(
+        size=(width, height) if size else None,
+        fps=int(raw.get("fps", 24)),
+        crossfade=float(transition.get("crossfade", 0.0)),
+        music=_normal(base / music) if music else None,
+        music_volume=float(raw.get("musicVolume", CutSettings.music_volume)),
     )
 
 
@@ -88,4 +105,5 @@ def build_pipeline(path: Path, data: dict[str, Any], views: list[ShotView]) -> P
         output=_normal(output),
         accounts=accounts,
         shots=tuple(_shot(v, base) for v in views),
+        cut=_cut(data.get("cut"), base),
     )

@@ -38,6 +38,8 @@ _RULES = {
     "output": "output",
     "defaults": "defaults",
     "promptOptimization": "prompt-optimization",
+    "select": "select",
+    "cut": "cut",
 }
 _TYPES = {
     "string": "text",
@@ -63,6 +65,7 @@ _MISPLACED = {
     "frames": _SHOT_FIELD,
     "takes": _SHOT_FIELD,
     "id": "; ids belong to shots (`- id: ...` under `shots:`)",
+    "select": "; select belongs to a shot: the take of that shot that goes into the cut",
 }
 """Known keys written at the wrong level: say where they belong instead of "did you mean"."""
 

@@ -68,6 +68,8 @@ class Shot:
     """The account the shot is pinned to: its `account:`, or the one its fileIDs name."""
     reply_url: str | None = None
     reply_ref: str | None = None
+    select: int = 1
+    """The take that goes into the cut (1-based); choosing one changes no fingerprint."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,20 @@ class Account:
 
     id: str
     max_jobs: int
+
+
+@dataclass(frozen=True, slots=True)
+class CutSettings:
+    """The pipeline's `cut:`: the canvas, transitions and music of `<output>/cut.mp4`."""
+
+    size: tuple[int, int] | None = None
+    """(width, height); None: the most common aspect ratio among the shots, at 720p."""
+    fps: int = 24
+    crossfade: float = 0.0
+    """Seconds each pair of neighbouring shots overlap; 0 is a hard cut."""
+    music: Path | None = None
+    """An audio file mixed under the whole cut (absolute)."""
+    music_volume: float = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +104,7 @@ class Pipeline:
     """Absolute output folder."""
     accounts: tuple[Account, ...]
     shots: tuple[Shot, ...]
+    cut: CutSettings = CutSettings()
 
     @property
     def base_dir(self) -> Path:

@@ -24,6 +24,8 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 ACCOUNT_PATTERN = r"^[0-9]{1,32}$"
 FILE_ID_PATTERN = r"^user:[0-9]+-minimax:([0-9]+)-file:\S+$"
 URL_PATTERN = r"^https?://\S+$"
+CUT_SIZE_PATTERN = r"^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$"
+MAX_CROSSFADE = 2
 SCHEMA_FILE = "pipeline.schema.json"
 REGENERATE = "python -m runner.spec.schema_gen"
 
@@ -139,6 +141,54 @@ def _fields(cat: Catalogue) -> dict[str, Any]:
     }
 
 
+def _cut() -> dict[str, Any]:
+    """`cut:`: how `<output>/cut.mp4` is assembled (independent of the catalogue)."""
+    return {
+        "description": "The cut (<output>/cut.mp4): the selected take of every shot, in order.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "size": {
+                "description": "WIDTHxHEIGHT, even numbers; default: the shots' most common "
+                "aspect ratio at 720p (1280x720 or 720x1280).",
+                "type": "string",
+                "pattern": CUT_SIZE_PATTERN,
+            },
+            "fps": {
+                "description": "Frames per second; default 24.",
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 60,
+            },
+            "transition": {
+                "description": "Between shots: a hard cut by default.",
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "crossfade": {
+                        "description": "Seconds each pair of shots overlaps.",
+                        "type": "number",
+                        "minimum": 0,
+                        "maximum": MAX_CROSSFADE,
+                    }
+                },
+            },
+            "music": {
+                "description": "An audio file (relative to the pipeline file) mixed under the "
+                "whole cut.",
+                "type": "string",
+                "minLength": 1,
+            },
+            "musicVolume": {
+                "description": "The music's level, 0 to 1; default 0.3.",
+                "type": "number",
+                "minimum": 0,
+                "maximum": 1,
+            },
+        },
+    }
+
+
 def _option_rules(m: Model) -> list[dict[str, Any]]:
     """Rules that depend on the option (02 at 512p: no end frame, needs a first frame)."""
     groups: dict[tuple[bool, bool], list[str]] = {}
@@ -213,6 +263,13 @@ def generate(cat: Catalogue | None = None) -> dict[str, Any]:
                 "pattern": ID_PATTERN,
             },
             **fields,
+            "select": {
+                "description": "The take that goes into the cut (`reel select` writes it); "
+                "default 1. Choosing a take renders nothing again.",
+                "type": "integer",
+                "minimum": 1,
+                "maximum": cat.takes_range[1],
+            },
         },
         "allOf": [
             {"if": {"not": {"required": ["frames"]}}, "then": {"required": ["prompt"]}},
@@ -252,6 +309,7 @@ def generate(cat: Catalogue | None = None) -> dict[str, Any]:
                 "additionalProperties": False,
                 "properties": fields,
             },
+            "cut": _cut(),
             "shots": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/shot"}},
         },
         "$defs": {
