@@ -12,6 +12,7 @@ from runner.spec import catalogue
 from runner.spec.checks import FILE_ID, ShotView
 from runner.spec.pipeline import Account, CutSettings, Frame, Frames, Pipeline, Shot
 
+DEFAULT_MUSIC_VOLUME = 0.3
 DEFAULT_MAX_JOBS = 2
 """When an account gives no maxJobs: safe for a Free account (useapi's own advice)."""
 
@@ -86,7 +87,7 @@ def _cut(raw: Any, base: Path) -> CutSettings:
         fps=int(raw.get("fps", 24)),
         crossfade=float(transition.get("crossfade", 0.0)),
         music=_normal(base / music) if music else None,
-        music_volume=float(raw.get("musicVolume", CutSettings.music_volume)),
+        music_volume=float(raw.get("musicVolume", DEFAULT_MUSIC_VOLUME)),
     )
 
 
