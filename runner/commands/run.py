@@ -18,6 +18,7 @@ import click
 import httpx
 
 from runner.api.useapi import ClientConfig, UseApi
+from runner.commands.cut import write_after_run
 from runner.commands.loading import valid_pipeline
 from runner.errors import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from runner.run.backend import Backend, open_backend
@@ -80,6 +81,8 @@ def main(
         with _sink(as_json) as sink:
             # Every shot-take goes in (the manifest stays whole); --only decides which are sent.
             result = anyio.run(render, pipe, every, options, backend, sink)
+    if result.outcome != "interrupted":
+        write_after_run(pipe, quiet=as_json)
     write_review_page(pipe.output, quiet=as_json)
     return exit_code(result)
 
