@@ -31,9 +31,16 @@ def _metadata(segment: Segment) -> dict[str, object]:
     }
 
 
-def _item(segment: Segment, fps: int, output_dir: Path) -> otio.schema.Clip:
-    duration = otio.opentime.RationalTime(segment.frames, fps)
-    source_range = otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps), duration)
+def _item(segment: Segment, next_overlap: int, fps: int, output_dir: Path) -> otio.schema.Clip:
+    # A dissolve draws on the handles either side of the cut point: each clip shows its frames
+    # less half of each crossfade, and its media reference offers them all.
+    whole = otio.opentime.TimeRange(
+        otio.opentime.RationalTime(0, fps), otio.opentime.RationalTime(segment.frames, fps)
+    )
+    source_range = otio.opentime.TimeRange(
+        otio.opentime.RationalTime(segment.overlap / 2, fps),
+        otio.opentime.RationalTime(segment.frames - (segment.overlap + next_overlap) / 2, fps),
+    )
     reference: otio.core.MediaReference
     if segment.clip is not None:
         reference = otio.schema.ExternalReference(
@@ -50,7 +57,7 @@ def _item(segment: Segment, fps: int, output_dir: Path) -> otio.schema.Clip:
             name="slate",
             generator_kind="Slate",
             parameters={"text": f"MISSING {segment.shot.id}: {segment.status}"},
-            available_range=source_range,
+            available_range=whole,
         )
     return otio.schema.Clip(
         name=segment.shot.id,
@@ -64,7 +71,9 @@ def write_otio(timeline: Timeline, output_dir: Path, target: Path, name: str) ->
     """Write the OTIO timeline of `timeline` to `target` (atomically)."""
     fps = timeline.canvas.fps
     track = otio.schema.Track(name="picture", kind=otio.schema.TrackKind.Video)
-    for segment in timeline.segments:
+    segments = timeline.segments
+    for i, segment in enumerate(segments):
+        next_overlap = segments[i + 1].overlap if i + 1 < len(segments) else 0
         if segment.overlap:
             half = otio.opentime.RationalTime(segment.overlap / 2, fps)
             track.append(
@@ -75,7 +84,7 @@ def write_otio(timeline: Timeline, output_dir: Path, target: Path, name: str) ->
                     out_offset=half,
                 )
             )
-        track.append(_item(segment, fps, output_dir))
+        track.append(_item(segment, next_overlap, fps, output_dir))
     cut = otio.schema.Timeline(name=name, global_start_time=otio.opentime.RationalTime(0, fps))
     cut.tracks.append(track)
     temp = target.with_name(f".{target.name}.tmp")
