@@ -138,8 +138,8 @@ def _orphans(orphans: list[Orphan]) -> str:
     )
 
 
-def page(run: RunView, cards: list[CardView], orphans: list[Orphan]) -> str:
-    """The whole document."""
+def page(run: RunView, cards: list[CardView], orphans: list[Orphan], cut: str = "") -> str:
+    """The whole document; `cut` is the cut's section (empty: the folder has no cut)."""
     sheet = "".join(card_html(c) for c in cards) or '<p class="dim">No shots in this run.</p>'
     body = ' class="simulated"' if _sim(run) else ""
     return (
@@ -151,7 +151,7 @@ def page(run: RunView, cards: list[CardView], orphans: list[Orphan]) -> str:
         f"<style>{_css()}</style></head>"
         f"<body{body}>"
         f'{_banner(run)}<header class="top"><h1>{esc(run.name)} <span class="dim">storyboard'
-        f"</span></h1>{_counts(run)}{_summary(run)}{_credits(run)}{_attention(cards)}</header>"
+        f"</span></h1>{_counts(run)}{cut}{_summary(run)}{_credits(run)}{_attention(cards)}</header>"
         f'<main class="sheet">{sheet}</main>{_orphans(orphans)}'
         f"<footer>Written by Reel {esc(__version__)} at {esc(when(now()))} from "
         f'<a href="{href("manifest.json")}">manifest.json</a>; '
