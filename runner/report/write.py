@@ -47,7 +47,7 @@ def _card(
     versions = tuple(
         Version(p, inside(assets.output_dir, p.path)) for p in run.superseded if p.key == shot.key
     )
-    chosen = selected.get(shot.id, 1)
+    chosen = selected.get(shot.id)  # None: no cut yet, so no take is in it
     command = None
     if shot.takes > 1 and shot.take != chosen:
         command = select_command(run.pipeline, shot.id, shot.take)
