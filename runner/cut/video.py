@@ -28,6 +28,7 @@ class Sound:
     """A clip's audio, collected while its pictures stream."""
 
     chunks: list[Samples] = field(default_factory=list)
+    damaged: bool = False
 
     def samples(self, count: int) -> Samples:
         """Exactly `count` samples: silence where the clip had none or ran short."""
@@ -72,20 +73,23 @@ def clip_frames(path: Path, canvas: Canvas, count: int, sound: Sound) -> Iterato
         streams = [video, *container.streams.audio[:1]]
         resampler = av.AudioResampler(format="fltp", layout="stereo", rate=SAMPLE_RATE)
         graph = _graph(video, canvas)
-        for packet in container.demux(streams):
-            for frame in packet.decode():
-                if isinstance(frame, av.AudioFrame):
-                    for out in resampler.resample(frame):
-                        sound.chunks.append(out.to_ndarray().astype(np.float32, copy=False))
-                    continue
-                if emitted >= count or not isinstance(frame, av.VideoFrame):
-                    continue  # keep reading: the sound may run on
-                graph.vpush(frame)
-                for picture in _pull(graph):
-                    if emitted < count:
-                        last = picture
-                        emitted += 1
-                        yield picture
+        try:
+            for packet in container.demux(streams):
+                for frame in packet.decode():
+                    if isinstance(frame, av.AudioFrame):
+                        for out in resampler.resample(frame):
+                            sound.chunks.append(out.to_ndarray().astype(np.float32, copy=False))
+                        continue
+                    if emitted >= count or not isinstance(frame, av.VideoFrame):
+                        continue  # keep reading: the sound may run on
+                    graph.vpush(frame)
+                    for picture in _pull(graph):
+                        if emitted < count:
+                            last = picture
+                            emitted += 1
+                            yield picture
+        except av.FFmpegError:
+            sound.damaged = True  # a clip damaged part-way: what was read, then its last frame
         graph.vpush(None)
         for picture in _pull(graph):
             if emitted < count:

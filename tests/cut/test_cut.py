@@ -240,3 +240,19 @@ def test_music_that_is_not_audio_is_a_clear_error(tmp_path: Path, music: str) ->
     assert code == 2
     assert err.startswith(f"reel: cut.music: {tmp_path / music} ")
     assert "Traceback" not in err
+
+
+def test_a_damaged_clip_becomes_a_slate_and_the_cut_is_still_made(tmp_path: Path) -> None:
+    _pipeline(tmp_path)
+    lengths = _outputs(tmp_path / "out")
+    talk = tmp_path / "out" / "talk.mp4"
+    talk.write_bytes(talk.read_bytes()[: talk.stat().st_size // 2])  # cut off mid-download
+
+    code, out, _ = reel("cut", "p.yaml", cwd=tmp_path)
+
+    assert code == 0
+    assert "3 of them slates" in out
+    cut = decode(tmp_path / "out" / "cut.mp4")
+    # The damaged clip keeps its place, as a slate for its planned duration (T2V-01: 6 s).
+    assert abs(cut.seconds - (sum(lengths.values()) - lengths["talk"] + 6.0)) <= FRAME
+    assert _close(cut.picture_at(3.0)[0, 16], RED_BAND)
