@@ -221,6 +221,32 @@ def report(output_dir: str) -> None:
     _finish(lambda: cmd.main(output_dir))
 
 
+@main.command("select")
+@click.argument("pipeline", type=click.Path(dir_okay=False))
+@click.argument("shot")
+@click.argument("take", type=click.IntRange(min=1))
+def select_take(pipeline: str, shot: str, take: int) -> None:
+    """Choose the TAKE of SHOT that goes into the cut (writes `select:` into PIPELINE)."""
+    from runner.commands import select as cmd
+
+    _finish(lambda: cmd.main(pipeline, shot, take))
+
+
+@main.command()
+@click.argument("pipeline", type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Output folder (default: the pipeline's `output`).",
+)
+def cut(pipeline: str, out: str | None) -> None:
+    """Write OUTPUT/cut.mp4 and cut.otio: the selected take of every shot, slates for the rest."""
+    from runner.commands import cut as cmd
+
+    _finish(lambda: cmd.main(pipeline, out=out))
+
+
 @main.group()
 def sim() -> None:
     """The simulator of useapi.net's MiniMax API."""

@@ -22,6 +22,9 @@ def test_format_example_validates(tmp_path: Path) -> None:
     (tmp_path / "images").mkdir()
     for name in re.findall(r"images/(\w+)\.png", block.group(1)):
         Image.new("RGB", (64, 36), "brown").save(tmp_path / "images" / f"{name}.png")
+    for music in re.findall(r"music: (\S+)", block.group(1)):  # validation: the file exists
+        (tmp_path / music).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / music).write_bytes(b"")
     pipeline, diagnostics = load_pipeline(path)
     assert diagnostics == []
     assert pipeline is not None

@@ -19,6 +19,7 @@ import click
 import httpx
 
 from runner.api.useapi import ClientConfig, UseApi
+from runner.commands.cut import write_after_run
 from runner.commands.loading import valid_pipeline
 from runner.errors import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from runner.run.backend import Backend, open_backend
@@ -91,6 +92,8 @@ def main(
                 result = anyio.run(render, pipe, every, options, backend, sink)
         finally:  # also after a second Ctrl-C: the lock says what the journal knows
             update_lock(pipe, every, lock)
+    if result.outcome != "interrupted":
+        write_after_run(pipe, quiet=as_json)
     write_review_page(pipe.output, quiet=as_json)
     return exit_code(result)
 

@@ -50,6 +50,10 @@ class CardView:
     preload: str
     thumbs: tuple[Thumb, ...]
     versions: tuple[Version, ...]
+    in_cut: bool = False
+    """This take is the one of its shot in the cut."""
+    select_command: str | None = None
+    """For another take of a shot with several: the command that puts it in the cut."""
 
 
 def status_class(status: str) -> str:
@@ -205,6 +209,16 @@ def _versions(card: CardView) -> str:
     )
 
 
+def _selection(card: CardView) -> str:
+    if card.in_cut:
+        return '<p class="selected">In the cut</p>'
+    if card.select_command is None:
+        return ""
+    return (
+        f'<p class="select">Put this take in the cut: <code>{esc(card.select_command)}</code></p>'
+    )
+
+
 def card_html(card: CardView) -> str:
     shot = card.shot
     take = f'<span class="take">take {shot.take} of {shot.takes}</span>' if shot.takes > 1 else ""
@@ -224,6 +238,7 @@ def card_html(card: CardView) -> str:
         f"{media_html(card)}"
         f'<div class="body"><header><h2>{esc(shot.id)}</h2>{take}'
         f"{badge(shot.status)}{reused}</header>"
-        f"{reason}{prompt_html(shot.prompt, shot.prompt_parts)}{_facts(card)}{_thumbs(card)}"
+        f"{reason}{_selection(card) if shot.takes > 1 else ''}"
+        f"{prompt_html(shot.prompt, shot.prompt_parts)}{_facts(card)}{_thumbs(card)}"
         f"{_versions(card)}{file_line}</div></article>"
     )

@@ -144,8 +144,9 @@ def page(
     cards: list[CardView],
     orphans: list[Orphan],
     cast: list[CastView] | None = None,
+    cut: str = "",
 ) -> str:
-    """The whole document."""
+    """The whole document; `cut` is the cut's section (empty: the folder has no cut)."""
     sheet = sheet_html(cards) or '<p class="dim">No shots in this run.</p>'
     body = ' class="simulated"' if _sim(run) else ""
     return (
@@ -157,7 +158,7 @@ def page(
         f"<style>{_css()}</style></head>"
         f"<body{body}>"
         f'{_banner(run)}<header class="top"><h1>{esc(run.name)} <span class="dim">storyboard'
-        f"</span></h1>{_counts(run)}{_summary(run)}{_credits(run)}{_attention(cards)}"
+        f"</span></h1>{_counts(run)}{cut}{_summary(run)}{_credits(run)}{_attention(cards)}"
         f"{cast_html(cast or [])}{legend_html(cards)}</header>"
         f'<main class="sheet">{sheet}</main>{_orphans(orphans)}'
         f"<footer>Written by Reel {esc(__version__)} at {esc(when(now()))} from "

@@ -15,6 +15,7 @@ import yaml
 
 from runner.report.assets import Assets, VideoInfo
 from runner.report.cards import PRELOAD_LIMIT, CardView, Thumb, Version
+from runner.report.cut_view import cut_html, cut_view, select_command
 from runner.report.format import inside
 from runner.report.html import Orphan, page
 from runner.report.model import FrameRef, RunView, ShotCard, read_manifest, run_view
@@ -37,7 +38,9 @@ def _thumb(frame: FrameRef, run: RunView, assets: Assets) -> Thumb:
     return Thumb(frame, assets.thumbnail(source, frame.sha256) if source is not None else None)
 
 
-def _card(shot: ShotCard, n: int, run: RunView, assets: Assets, preload: str) -> CardView:
+def _card(
+    shot: ShotCard, n: int, run: RunView, assets: Assets, preload: str, selected: dict[str, int]
+) -> CardView:
     video = inside(assets.output_dir, shot.output.path) if shot.output else None
     info = VideoInfo(None, None)
     if video is not None and shot.output is not None:
@@ -46,7 +49,21 @@ def _card(shot: ShotCard, n: int, run: RunView, assets: Assets, preload: str) ->
     versions = tuple(
         Version(p, inside(assets.output_dir, p.path)) for p in run.superseded if p.key == shot.key
     )
-    return CardView(shot, f"shot-{n}", video, info, preload, tuple(thumbs), versions)
+    chosen = selected.get(shot.id)  # None: no cut yet, so no take is in it
+    command = None
+    if shot.takes > 1 and shot.take != chosen:
+        command = select_command(run.pipeline, shot.id, shot.take)
+    return CardView(
+        shot,
+        f"shot-{n}",
+        video,
+        info,
+        preload,
+        tuple(thumbs),
+        versions,
+        in_cut=shot.take == chosen,
+        select_command=command,
+    )
 
 
 def _pipeline_name(document: dict[str, Any]) -> None:
@@ -73,7 +90,9 @@ def write_report(output_dir: Path) -> Path:
     assets = Assets(output_dir)
     many = sum(1 for shot in run.shots if shot.output is not None) > PRELOAD_LIMIT
     preload = "none" if many else "metadata"
-    cards = [_card(shot, n, run, assets, preload) for n, shot in enumerate(run.shots, 1)]
+    cut = cut_view(output_dir)
+    selected = cut.selected() if cut is not None else {}
+    cards = [_card(shot, n, run, assets, preload, selected) for n, shot in enumerate(run.shots, 1)]
     orphans = [Orphan(p, inside(output_dir, p.path)) for p in run.orphaned]
     cast = [
         CastView(member, tuple(_thumb(f, run, assets) for f in member.references))
@@ -81,5 +100,8 @@ def write_report(output_dir: Path) -> Path:
     ]
     assets.finish()
     target = output_dir / REPORT_NAME
-    write_atomic(target, page(run, cards, orphans, cast))
+    top = ""
+    if cut is not None:
+        top = cut_html(cut, {(c.shot.id, c.shot.take): c.anchor for c in cards})
+    write_atomic(target, page(run, cards, orphans, cast, top))
     return target

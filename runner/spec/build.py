@@ -13,6 +13,7 @@ from runner.spec.checks import FILE_ID, ShotView
 from runner.spec.pipeline import (
     Account,
     CastMember,
+    CutSettings,
     Frame,
     Frames,
     LeftOut,
@@ -22,6 +23,7 @@ from runner.spec.pipeline import (
 )
 from runner.spec.storyboard import CastSpec, Storyboard
 
+DEFAULT_MUSIC_VOLUME = 0.3
 DEFAULT_MAX_JOBS = 2
 """When an account gives no maxJobs: safe for a Free account (useapi's own advice)."""
 
@@ -89,6 +91,23 @@ def _shot(view: ShotView, base: Path, story: Storyboard) -> Shot:
         prompt_parts=_parts(view),
         variant_of=view.story.variant_of,
         matrix=view.story.matrix,
+        select=int(raw.get("select", 1)),
+    )
+
+
+def _cut(raw: Any, base: Path) -> CutSettings:
+    if not isinstance(raw, dict):
+        return CutSettings()
+    size = raw.get("size")
+    width, height = (int(n) for n in size.split("x")) if isinstance(size, str) else (0, 0)
+    transition = raw.get("transition") or {}
+    music = raw.get("music")
+    return CutSettings(
+        size=(width, height) if size else None,
+        fps=int(raw.get("fps", 24)),
+        crossfade=float(transition.get("crossfade", 0.0)),
+        music=_normal(base / music) if music else None,
+        music_volume=float(raw.get("musicVolume", DEFAULT_MUSIC_VOLUME)),
     )
 
 
@@ -125,4 +144,5 @@ def build_pipeline(
         cast=tuple(_member(c, base) for c in story.cast.values()),
         left_out=tuple(left_out or ()),
         catalogue_overlay=catalogue.overlay_source(),
+        cut=_cut(data.get("cut"), base),
     )

@@ -104,6 +104,7 @@ class ShotChecker:
         out += self._accounts(shot)
         out += self._prompt(shot)
         out += self._cast(shot)
+        out += _select(shot)
         return out
 
     def _cast(self, shot: ShotView) -> list[Finding]:
@@ -287,6 +288,23 @@ class ShotChecker:
                 offset=strays[0][0],
             )
         ]
+
+
+def _select(shot: ShotView) -> list[Finding]:
+    """`select:` names one of the shot's takes (the schema has checked its type and range)."""
+    select, takes = shot.merged.get("select"), shot.merged.get("takes", 1)
+    if not isinstance(select, int) or not isinstance(takes, int) or select <= takes:
+        return []
+    which = "take 1" if takes == 1 else f"takes 1 to {takes}"
+    return [
+        Finding(
+            ("select",),
+            "error",
+            "select",
+            f"select: {select} names no take; the shot has {which}: choose one of them or "
+            f"raise takes to {select}",
+        )
+    ]
 
 
 def _takes(model: Model | None, role: str) -> bool:

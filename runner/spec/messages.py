@@ -43,6 +43,8 @@ _RULES = {
     "look": "look",
     "cast": "cast",
     "matrix": "matrix",
+    "select": "select",
+    "cut": "cut",
 }
 _TYPES = {
     "string": "text",
@@ -68,6 +70,7 @@ _MISPLACED = {
     "frames": _SHOT_FIELD,
     "takes": _SHOT_FIELD,
     "id": "; ids belong to shots (`- id: ...` under `shots:`)",
+    "select": "; select belongs to a shot: the take of that shot that goes into the cut",
 }
 """Known keys written at the wrong level: say where they belong instead of "did you mean"."""
 

@@ -107,6 +107,8 @@ class Shot:
     """The matrix shot this variant was expanded from (None: an ordinary shot)."""
     matrix: tuple[tuple[str, str], ...] = ()
     """The variant's matrix axes and values, e.g. (("model", "T2V-2.3"), ("options", ...))."""
+    select: int = 1
+    """The take that goes into the cut (1-based); choosing one changes no fingerprint."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,20 @@ class Account:
 
     id: str
     max_jobs: int
+
+
+@dataclass(frozen=True, slots=True)
+class CutSettings:
+    """The pipeline's `cut:`: the canvas, transitions and music of `<output>/cut.mp4`."""
+
+    size: tuple[int, int] | None = None
+    """(width, height); None: the most common aspect ratio among the shots, at 720p."""
+    fps: int = 24
+    crossfade: float = 0.0
+    """Seconds each pair of neighbouring shots overlap; 0 is a hard cut."""
+    music: Path | None = None
+    """An audio file mixed under the whole cut (absolute)."""
+    music_volume: float = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +148,7 @@ class Pipeline:
     """Matrix combinations left out because their model cannot take them."""
     catalogue_overlay: str | None = None
     """The catalogue overlay file its models and prices come from (None: Reel's own)."""
+    cut: CutSettings = CutSettings()
 
     @property
     def base_dir(self) -> Path:

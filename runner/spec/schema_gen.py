@@ -36,6 +36,8 @@ NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
 LOOK_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
 """A look's name (it can end up in a matrix variant's id, so file-name characters only)."""
 FRAME = "#/definitions/frame"
+CUT_SIZE_PATTERN = r"^[1-9][0-9]{1,3}x[1-9][0-9]{1,3}$"
+MAX_CROSSFADE = 2
 SCHEMA_FILE = "pipeline.schema.json"
 REGENERATE = "python -m runner.spec.schema_gen"
 
@@ -174,6 +176,54 @@ def _fields(cat: Catalogue) -> dict[str, Any]:
             "maxLength": cat.max_reply_chars,
         },
         **_storyboard_fields(),
+    }
+
+
+def _cut() -> dict[str, Any]:
+    """`cut:`: how `<output>/cut.mp4` is assembled (independent of the catalogue)."""
+    return {
+        "description": "The cut (<output>/cut.mp4): the selected take of every shot, in order.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "size": {
+                "description": "WIDTHxHEIGHT, even numbers; default: the shots' most common "
+                "aspect ratio at 720p (1280x720 or 720x1280).",
+                "type": "string",
+                "pattern": CUT_SIZE_PATTERN,
+            },
+            "fps": {
+                "description": "Frames per second; default 24.",
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 60,
+            },
+            "transition": {
+                "description": "Between shots: a hard cut by default.",
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "crossfade": {
+                        "description": "Seconds each pair of shots overlaps.",
+                        "type": "number",
+                        "minimum": 0,
+                        "maximum": MAX_CROSSFADE,
+                    }
+                },
+            },
+            "music": {
+                "description": "An audio file (relative to the pipeline file) mixed under the "
+                "whole cut.",
+                "type": "string",
+                "minLength": 1,
+            },
+            "musicVolume": {
+                "description": "The music's level, 0 to 1; default 0.3.",
+                "type": "number",
+                "minimum": 0,
+                "maximum": 1,
+            },
+        },
     }
 
 
@@ -355,6 +405,13 @@ def _shot_properties(cat: Catalogue) -> dict[str, Any]:
         },
         **_fields(cat),
         "matrix": _matrix(cat),
+        "select": {
+            "description": "The take that goes into the cut (`reel select` writes it); "
+            "default 1. Choosing a take renders nothing again.",
+            "type": "integer",
+            "minimum": 1,
+            "maximum": cat.takes_range[1],
+        },
     }
 
 
@@ -413,6 +470,7 @@ def _top_properties(cat: Catalogue) -> dict[str, Any]:
             "properties": _fields(cat),
         },
         **_storyboard_top(),
+        "cut": _cut(),
         "shots": {
             "description": "The storyboard: at least one shot.",
             "type": "array",

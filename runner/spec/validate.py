@@ -19,6 +19,7 @@ from typing import Any
 from runner.spec import catalogue, storyboard
 from runner.spec.catalogue import Catalogue
 from runner.spec.checks import Finding, ShotChecker, ShotView
+from runner.spec.cut_checks import check_cut
 from runner.spec.diagnostics import Diagnostic, Severity, has_errors, sort_key
 from runner.spec.images import ImageProblem
 from runner.spec.keypath import KeyPath, render
@@ -213,6 +214,8 @@ def _validate(
             for finding in checker.check(view):
                 report.shot(view, finding, model_rule=finding.model_rule)
     _duplicate_ids(report, views)
+    for finding in check_cut(data.get("cut"), base):
+        report.add(finding.path, finding.severity, finding.rule, finding.message)
     return views, story, left_out
 
 

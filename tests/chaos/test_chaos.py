@@ -159,7 +159,14 @@ def _check(path: Path, sim: Simulator) -> None:
         with av.open(str(video)) as container:
             assert next(container.decode(video=0)).width == s["output"]["width"]
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [".reel", "manifest.json", "report.html", *(s["output"]["path"] for s in shots)]
+        [
+            ".reel",
+            "manifest.json",
+            "report.html",
+            "cut.mp4",
+            "cut.otio",
+            *(s["output"]["path"] for s in shots),
+        ]
     ), "nothing half-written is left behind"
     for account, peak in ledger["peakJobs"].items():
         assert peak <= ledger["accounts"][account]["maxJobs"], (account, peak)

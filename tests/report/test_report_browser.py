@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -175,8 +176,9 @@ def test_the_page_loads_cleanly_and_every_video_plays_its_metadata(
 ) -> None:
     page = wide.page
     videos = page.evaluate(
-        "[...document.querySelectorAll('video')].map(v => ({src: v.getAttribute('src'),"
-        " ready: v.readyState, duration: v.duration, error: v.error && v.error.code,"
+        "[...document.querySelectorAll('article.card video')].map(v => ({"
+        " src: v.getAttribute('src'), ready: v.readyState, duration: v.duration,"
+        " error: v.error && v.error.code,"
         " width: v.videoWidth, height: v.videoHeight, poster: v.getAttribute('poster')}))"
     )
     catalogue = load()
@@ -198,6 +200,47 @@ def test_the_page_loads_cleanly_and_every_video_plays_its_metadata(
     assert wide.errors == []
     assert wide.requests and all(url.startswith("file://") for url in wide.requests)
     assert all(url.startswith(output.as_uri()) for url in wide.requests)
+
+
+def test_the_cut_plays_at_the_top_with_a_marker_per_shot_and_the_takes_to_choose(
+    wide: Opened, output: Path, manifest: dict[str, Any]
+) -> None:
+    page = wide.page
+    player = page.evaluate(
+        "(v => ({src: v.getAttribute('src'), ready: v.readyState, error: v.error && v.error.code,"
+        " duration: v.duration, width: v.videoWidth, height: v.videoHeight}))"
+        "(document.querySelector('section.cut video'))"
+    )
+    # opening 6 s, portrait 4 s, closeup take 1 6 s; then slates for their planned durations:
+    # broken 6 s (failed), banned 6 s (moderated), epic 8 s (skipped).
+    assert player["src"] == "./cut.mp4" and player["error"] is None and player["ready"] >= 1
+    assert abs(player["duration"] - 36.0) <= 1 / 24
+    assert (player["width"], player["height"]) == (1280, 720)
+    cut_box = page.locator("section.cut").bounding_box()
+    assert cut_box["y"] < page.locator("article.card").first.bounding_box()["y"]
+    markers = page.locator("section.cut .marker")
+    assert markers.all_inner_texts() == [
+        "opening",
+        "portrait",
+        "closeup",
+        "broken",
+        "banned",
+        "epic",
+    ]
+    missing = page.locator("section.cut .marker.missing").all_inner_texts()
+    assert missing == ["broken", "banned", "epic"]
+    widths = [m.bounding_box()["width"] for m in markers.all()]
+    assert widths[1] < widths[0] < widths[5]  # 4 s < 6 s < 8 s
+    chosen = page.locator("article.card", has=page.locator("h2:text-is('closeup')"))
+    first, second = chosen.all()
+    markers.nth(2).locator("a").click()
+    assert page.evaluate("location.hash") == f"#{first.get_attribute('id')}"
+    assert first.locator(".selected").inner_text() == "In the cut"
+    assert first.locator(".select").count() == 0
+    command = second.locator(".select code").inner_text()
+    assert command == f"reel select {shlex.quote(manifest['pipeline'])} closeup 2"
+    assert second.locator(".selected").count() == 0
+    assert wide.errors == []
 
 
 def test_failed_moderated_and_skipped_shots_show_their_reason(
