@@ -48,7 +48,8 @@ def test_init_makes_a_project_that_validates_runs_and_commits_its_lock(tmp_path:
     run = invoke("run", str(project / "storyboard.yaml"))  # no token: the embedded simulator
     assert_no_crash(run)
     assert run.code == 0, run.text
-    assert {p.name for p in (project / "renders").glob("*.mp4")} == {"opening.mp4", "harbour.mp4"}
+    videos = {p.name for p in (project / "renders").glob("*.mp4")}
+    assert videos == {"opening.mp4", "harbour.mp4", "cut.mp4"}  # the shots, and their cut
     assert (project / "storyboard.lock").is_file()
 
     env = {

@@ -63,10 +63,11 @@ def test_select_adds_one_line_to_every_shot_of_every_example(path: Path, tmp_pat
     before = before_bytes.decode("utf-8")
     pipeline, _ = load_pipeline(target)
     assert pipeline is not None
-    for shot in pipeline.shots:
+    # One edit per shot as written (a matrix shot's variants share its index and its text).
+    for shot in {s.index: s for s in reversed(pipeline.shots)}.values():
         take = shot.takes  # 1 for most shots: written explicitly all the same
         after = set_select(before, shot.index, take)
-        indent = " " * _key_column(before, shot.id)
+        indent = " " * _key_column(before, shot.variant_of or shot.id)
         added = f"{indent}select: {take}"
         assert _without_line(after, added) == before
         target.write_text(after, encoding="utf-8", newline="")
