@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.spec import catalogue, storyboard
+from runner.spec import catalogue, continuity, storyboard
 from runner.spec.catalogue import Catalogue
 from runner.spec.checks import Finding, ShotChecker, ShotView
 from runner.spec.diagnostics import Diagnostic, Severity, has_errors, sort_key
@@ -207,6 +207,8 @@ def _validate(
             for finding in checker.check(view):
                 report.shot(view, finding, model_rule=finding.model_rule)
     _duplicate_ids(report, views)
+    for view, finding in continuity.check(views):
+        report.shot(view, finding, model_rule=False)
     return views, story, left_out
 
 
