@@ -2,9 +2,10 @@
 
 `execute()` is what `reel run` calls once the pipeline is valid and the backend is up. It finds
 the accounts (the pipeline's, else `GET /accounts`), learns from `GET /scheduler/available` what
-others already run on them, then starts one task per shot-take (`runner.run.job.run_take`) in a
-single anyio task group, next to the manifest writer and the Ctrl-C watcher. Tasks wait for a
-slot in `runner.run.placement`; failures are values in each `TakeState`; only bugs escape.
+others already run on them, then starts one task per shot-take in a single anyio task group
+(`runner.run.upstream.run_linked`: a shot continuing from another waits for its frame first,
+then `runner.run.job.run_take`), next to the manifest writer and the Ctrl-C watcher. Tasks
+wait for a slot in `runner.run.placement`; failures are values in each `TakeState`; only bugs escape.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from runner.errors import RunStopped
 from runner.run.context import RunContext, account_event
 from runner.run.download import media_client
 from runner.run.events import Notice, RunFinished, RunStarted, Sink
-from runner.run.job import run_take
 from runner.run.placement import AccountSlots, Placement
 from runner.run.retry import Timing, patiently
+from runner.run.upstream import Links, run_linked
 from runner.spec.pipeline import Account as PipelineAccount
 from runner.state import rerun
+from runner.state.frames import FrameStore
 from runner.state.journal import Journal
 from runner.state.manifest import MANIFEST_NAME, ManifestWriter, RunInfo, build
 from runner.state.plan import ShotTake
@@ -283,10 +285,11 @@ async def _run_group(
         outer.start_soon(writer.run)
         if sigint and threading.current_thread() is threading.main_thread():
             outer.start_soon(_watch_sigint, ctx)
+        links = Links(states, FrameStore(ctx.output, ctx.journal))
         async with anyio.create_task_group() as tg:
             ctx.scope = tg.cancel_scope
             for st in states:
-                tg.start_soon(run_take, ctx, st)
+                tg.start_soon(run_linked, ctx, st, links)
         outer.cancel_scope.cancel()
 
 
