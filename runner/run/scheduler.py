@@ -5,7 +5,8 @@ the accounts (the pipeline's, else `GET /accounts`), learns from `GET /scheduler
 others already run on them, then starts one task per shot-take in a single anyio task group
 (`runner.run.upstream.run_linked`: a shot continuing from another waits for its frame first,
 then `runner.run.job.run_take`), next to the manifest writer and the Ctrl-C watcher. Tasks
-wait for a slot in `runner.run.placement`; failures are values in each `TakeState`; only bugs escape.
+wait for a slot in `runner.run.placement`; failures are values in each `TakeState`; only bugs
+escape.
 """
 
 from __future__ import annotations

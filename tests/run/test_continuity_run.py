@@ -1,0 +1,143 @@
+"""Continuity in real runs on the simulator: a shot starts on a frame of another shot's video.
+
+What the user sees is checked: the frame each downstream shot was sent (uploaded content, the
+manifest's frames), the order of jobs, the cascade a change upstream causes, and the reason a
+shot is skipped when its upstream did not render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+from pathlib import Path
+
+import av
+from PIL import Image
+
+from runner.commands.run import RunOptions
+from runner.sim import Simulator
+from runner.spec.validate import load_pipeline
+from runner.state.frames import plan_with_frames
+from runner.state.rerun import decide_all
+from tests.run.conftest import creates_per_key, run_pipeline
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _example(folder: Path) -> Path:
+    shutil.copytree(EXAMPLES / "images", folder / "images", dirs_exist_ok=True)
+    target = folder / "continuity.yaml"
+    text = (EXAMPLES / "continuity.yaml").read_text("utf-8")
+    target.write_text(text.replace("version: 1\n", "version: 1\noutput: out\n"), "utf-8")
+    return target
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _frames_of(video: Path) -> list[Image.Image]:
+    with av.open(str(video)) as container:
+        return [f.to_image().convert("RGB") for f in container.decode(video=0)]
+
+
+def _png_sha(image: Image.Image) -> str:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return hashlib.sha256(out.getvalue()).hexdigest()
+
+
+def _why(path: Path, **kwargs: object) -> dict[str, tuple[str, str]]:
+    pipeline, _ = load_pipeline(path)
+    assert pipeline is not None
+    plan = plan_with_frames(pipeline)
+    decisions = decide_all(pipeline.output, plan.takes, backend=None, **kwargs)  # type: ignore[arg-type]
+    return {d.take.key: (d.action, d.reason) for d in decisions}
+
+
+def test_a_chain_renders_in_order_on_the_frames_it_continues_from(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = _example(tmp_path)
+    assert _why(path)["hall#1"] == ("render", "waits for door")
+    run = run_pipeline(sim, path)
+    assert run.result.outcome == "completed"
+    out = run.output
+    door = _frames_of(out / "door.mp4")
+    hall = _frames_of(out / "hall.mp4")
+    # hall was sent door's last frame, at the video's full size, as its first frame.
+    frame = run.shot("hall#1")["frames"][0]
+    assert frame["role"] == "first"
+    assert Path(frame["path"]).parent == out / ".reel" / "frames"
+    assert frame["sha256"] == _png_sha(door[-1])
+    with Image.open(frame["path"]) as sent:
+        assert sent.size == door[-1].size
+    # stairs: the frame showing at 4.5 s of hall (8 frames a second: frame 36).
+    stairs = run.shot("stairs#1")["frames"]
+    assert stairs[0]["sha256"] == _png_sha(hall[36])
+    assert stairs[1]["path"].endswith("landing.png")
+    # window (Sora-2) needs exactly 1280x720: door's first frame, fitted to it.
+    with Image.open(run.shot("window#1")["frames"][0]["path"]) as window:
+        assert window.size == (1280, 720)
+        assert window.resize(door[0].size).getpixel((40, 90)) == door[0].getpixel((40, 90))
+    # Each downstream job was created after its upstream finished; lamp ran meanwhile.
+    sent_at = {st.key: st.submitted or 0.0 for st in run.result.states}
+    done = {st.key: st.completed or 0.0 for st in run.result.states}
+    for down, up in (("hall#1", "door#1"), ("stairs#1", "hall#1"), ("window#1", "door#1")):
+        assert done[up] > 0 and sent_at[down] > done[up]
+    assert 0 < sent_at["lamp#1"] < done["door#1"]
+    # A rerun reuses everything: the frames give the same fingerprints.
+    assert set(_why(path).values()) == {("reuse", "completed, unchanged")}
+    again = run_pipeline(sim, path)
+    assert again.result.requests == 0
+
+
+def test_a_change_upstream_renders_the_chain_and_nothing_else(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = _example(tmp_path)
+    first = run_pipeline(sim, path)
+    _edit(path, "onto a dim hall", "onto a bright hall")
+    why = _why(path)
+    assert why["door#1"] == ("render", "changed")
+    assert why["hall#1"] == ("render", "door changed upstream")
+    assert why["stairs#1"] == ("render", "hall changed upstream")
+    assert why["window#1"] == ("render", "door changed upstream")
+    assert why["lamp#1"] == ("reuse", "completed, unchanged")
+    second = run_pipeline(sim, path)
+    assert second.result.outcome == "completed"
+    owner = {st.video_id: st.key for st in second.result.states}
+    new = second.ledger["creates"][len(first.ledger["creates"]) :]
+    assert sorted(owner[c["videoId"]] for c in new) == ["door#1", "hall#1", "stairs#1", "window#1"]
+    assert (
+        second.shot("hall#1")["frames"][0]["sha256"] != first.shot("hall#1")["frames"][0]["sha256"]
+    )
+
+
+def test_an_upstream_that_does_not_render_skips_its_dependants_with_the_reason(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = _example(tmp_path)
+    _edit(path, "onto a dim hall.", "onto a dim hall. sim:moderate")
+    run = run_pipeline(sim, path)
+    assert run.result.outcome == "incomplete"
+    assert run.status("door#1") == "moderated"
+    assert run.shot("hall#1")["status"] == "skipped"
+    assert run.shot("hall#1")["error"] == "waits for door, which was moderated"
+    assert run.shot("window#1")["error"] == "waits for door, which was moderated"
+    assert run.shot("stairs#1")["error"] == "waits for hall, which was skipped"
+    assert run.status("lamp#1") == "completed"
+    assert set(creates_per_key(run.ledger, run.result)) == {"lamp#1"}
+    why = _why(path)
+    assert why["hall#1"] == ("keep", "waits for door, which was moderated")
+    # --retry-failed retries the chain: door renders again, and the rest waits for it.
+    retry = _why(path, retry_failed=True)
+    assert retry["door#1"][0] == "render"
+    assert retry["hall#1"] == ("render", "waits for door")
+    assert retry["stairs#1"] == ("render", "waits for hall")
+    _edit(path, "onto a dim hall. sim:moderate", "onto a dim hall.")
+    fixed = run_pipeline(sim, path, RunOptions(retry_failed=True))
+    assert fixed.result.outcome == "completed"
