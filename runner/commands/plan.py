@@ -34,7 +34,7 @@ def main(
     pipeline = valid_pipeline(file, "nothing was planned")
     force = list(with_variants(force, pipeline))
     output = Path(out).absolute() if out else pipeline.output
-    plan = plan_with_frames(pipeline, output)
+    plan = plan_with_frames(pipeline, output, force)
     known = {t.shot.id for t in plan.takes}
     unknown = sorted(set(force) - known)
     if unknown:

@@ -76,7 +76,7 @@ def main(
         retry_failed=retry_failed,
         force=with_variants(force, pipe),
     )
-    every = list(plan_with_frames(pipe).takes)
+    every = list(plan_with_frames(pipe, force=options.force).takes)
     chosen = select(tuple(every), options)
     lock = lock_for(pipe.path)  # read first: a broken lock stops the run before anything is sent
     prepare_output(pipe.output)

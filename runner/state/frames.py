@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from runner.spec.pipeline import Pipeline, Upstream
@@ -128,11 +129,19 @@ class FrameStore:
         return _store(self.folder, extract(video, up.moment, up.fit, size))
 
 
-def plan_with_frames(pipeline: Pipeline, output: Path | None = None) -> Plan:
+def plan_with_frames(
+    pipeline: Pipeline, output: Path | None = None, force: Iterable[str] = ()
+) -> Plan:
     """The plan, with the frames of upstream videos already rendered into `output` (default:
-    the pipeline's) found or extracted, so their shots have their real fingerprints."""
+    the pipeline's) found or extracted, so their shots have their real fingerprints. A shot
+    in `force` renders again: the shots continuing from it wait for its new video."""
     store = FrameStore(output or pipeline.output)
+    forced = frozenset(force)
+
+    def find(upstream: ShotTake, up: Upstream, size: tuple[int, int] | None) -> Path | None:
+        return None if upstream.shot.id in forced else store.find(upstream, up, size)
+
     try:
-        return make_plan(pipeline, frames=store.find)
+        return make_plan(pipeline, frames=find)
     finally:
         store.close()

@@ -80,7 +80,7 @@ def run_pipeline(
     options = options or RunOptions()
     pipe, diagnostics = load_pipeline(path)
     assert pipe is not None, [d.render() for d in diagnostics]
-    takes = list(plan_with_frames(pipe).takes)
+    takes = list(plan_with_frames(pipe, force=options.force).takes)
     select(tuple(takes), options)  # as `reel run` does: unknown ids are refused
     backend = Backend("simulator", sim.base_url, sim.token, scale, request_timeout=timeout)
     sink = ListSink()

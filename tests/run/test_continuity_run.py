@@ -50,11 +50,16 @@ def _png_sha(image: Image.Image) -> str:
     return hashlib.sha256(out.getvalue()).hexdigest()
 
 
-def _why(path: Path, **kwargs: object) -> dict[str, tuple[str, str]]:
+def _why(
+    path: Path, *, retry_failed: bool = False, force: tuple[str, ...] = ()
+) -> dict[str, tuple[str, str]]:
+    """What `reel plan` says the next run does with each shot-take, and why."""
     pipeline, _ = load_pipeline(path)
     assert pipeline is not None
-    plan = plan_with_frames(pipeline)
-    decisions = decide_all(pipeline.output, plan.takes, backend=None, **kwargs)  # type: ignore[arg-type]
+    plan = plan_with_frames(pipeline, force=force)
+    decisions = decide_all(
+        pipeline.output, plan.takes, backend=None, retry_failed=retry_failed, force=force
+    )
     return {d.take.key: (d.action, d.reason) for d in decisions}
 
 
@@ -141,3 +146,35 @@ def test_an_upstream_that_does_not_render_skips_its_dependants_with_the_reason(
     _edit(path, "onto a dim hall. sim:moderate", "onto a dim hall.")
     fixed = run_pipeline(sim, path, RunOptions(retry_failed=True))
     assert fixed.result.outcome == "completed"
+
+
+def test_rendering_an_upstream_again_renders_what_continues_from_it(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = _example(tmp_path)
+    first = run_pipeline(sim, path)
+    old_last = _png_sha(_frames_of(first.output / "door.mp4")[-1])
+    why = _why(path, force=("door",))
+    assert why["door#1"] == ("render", "forced (--force)")
+    assert why["hall#1"] == ("render", "door changed upstream")
+    assert why["lamp#1"] == ("reuse", "completed, unchanged")
+    # The simulator renders a shot in one of 4 ways, by job number: forcing door twice in a
+    # row gives it a video with another last frame at least once.
+    before, last = first, old_last
+    for _ in range(2):
+        run = run_pipeline(sim, path, RunOptions(force=("door",)))
+        assert run.result.outcome == "completed"
+        new_last = _png_sha(_frames_of(run.output / "door.mp4")[-1])
+        owner = {st.video_id: st.key for st in run.result.states}
+        made = sorted(
+            owner[c["videoId"]] for c in run.ledger["creates"][len(before.ledger["creates"]) :]
+        )
+        if new_last == last:  # the same frame: what continues from it is unchanged
+            assert made == ["door#1"]
+        else:  # the fingerprint holds the frame actually used: a new frame renders the chain
+            assert made == ["door#1", "hall#1", "stairs#1", "window#1"]
+            assert run.shot("hall#1")["frames"][0]["sha256"] == new_last
+            break
+        before, last = run, new_last
+    else:
+        raise AssertionError("door's last frame never changed")
