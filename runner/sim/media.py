@@ -69,10 +69,20 @@ def base_picture(look: Look, first: bytes | None) -> Image.Image:
     return picture
 
 
+def _still(image: bytes | None, size: tuple[int, int]) -> Image.Image | None:
+    if image is None:
+        return None
+    with Image.open(io.BytesIO(image)) as opened:
+        return ImageOps.fit(opened.convert("RGB"), size)
+
+
 def encode_mp4(look: Look, first: bytes | None, last: bytes | None = None) -> bytes:
-    """A playable H.264 MP4 of `look.seconds` seconds; with an end frame, it fades into it."""
+    """A playable H.264 MP4 of `look.seconds` seconds; with an end frame, it fades into it.
+    A video given a first (last) frame shows exactly that image as its first (last) frame,
+    as the real models do, so a chain of shots visibly continues."""
     base = base_picture(look, first)
     end = base_picture(look, last) if last is not None else None
+    opening, closing = _still(first, base.size), _still(last, base.size)
     width, height = base.size
     out = io.BytesIO()
     with av.open(out, mode="w", format="mp4") as container:
@@ -87,6 +97,10 @@ def encode_mp4(look: Look, first: bytes | None, last: bytes | None = None) -> by
             x = int((width - 16) * (1 - progress if look.variant % 2 else progress))
             y = height - 34 - 22 * (look.variant // 2)
             ImageDraw.Draw(picture).ellipse((x, y, x + 16, y + 16), fill="white")
+            if index == 0 and opening is not None:
+                picture = opening
+            elif index == total - 1 and closing is not None:
+                picture = closing
             frame = av.VideoFrame.from_image(picture)  # type: ignore[no-untyped-call]
             frame.pts = index
             for packet in stream.encode(frame):
