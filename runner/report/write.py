@@ -37,7 +37,14 @@ def _thumb(frame: FrameRef, run: RunView, assets: Assets) -> Thumb:
     return Thumb(frame, assets.thumbnail(source, frame.sha256) if source is not None else None)
 
 
-def _card(shot: ShotCard, n: int, run: RunView, assets: Assets, preload: str) -> CardView:
+def _card(
+    shot: ShotCard,
+    n: int,
+    run: RunView,
+    assets: Assets,
+    preload: str,
+    anchors: dict[str, str] | None = None,
+) -> CardView:
     video = inside(assets.output_dir, shot.output.path) if shot.output else None
     info = VideoInfo(None, None)
     if video is not None and shot.output is not None:
@@ -46,7 +53,11 @@ def _card(shot: ShotCard, n: int, run: RunView, assets: Assets, preload: str) ->
     versions = tuple(
         Version(p, inside(assets.output_dir, p.path)) for p in run.superseded if p.key == shot.key
     )
-    return CardView(shot, f"shot-{n}", video, info, preload, tuple(thumbs), versions)
+    upstream = tuple(
+        (name, (anchors or {}).get(f"{name}#1"))
+        for name in dict.fromkeys(f.continues for f in shot.frames if f.continues)
+    )
+    return CardView(shot, f"shot-{n}", video, info, preload, tuple(thumbs), versions, upstream)
 
 
 def _pipeline_name(document: dict[str, Any]) -> None:
@@ -73,7 +84,8 @@ def write_report(output_dir: Path) -> Path:
     assets = Assets(output_dir)
     many = sum(1 for shot in run.shots if shot.output is not None) > PRELOAD_LIMIT
     preload = "none" if many else "metadata"
-    cards = [_card(shot, n, run, assets, preload) for n, shot in enumerate(run.shots, 1)]
+    anchors = {shot.key: f"shot-{n}" for n, shot in enumerate(run.shots, 1)}
+    cards = [_card(shot, n, run, assets, preload, anchors) for n, shot in enumerate(run.shots, 1)]
     orphans = [Orphan(p, inside(output_dir, p.path)) for p in run.orphaned]
     cast = [
         CastView(member, tuple(_thumb(f, run, assets) for f in member.references))

@@ -16,6 +16,7 @@ import av
 from PIL import Image
 
 from runner.commands.run import RunOptions
+from runner.report.write import write_report
 from runner.sim import Simulator
 from runner.spec.validate import load_pipeline
 from runner.state.frames import plan_with_frames
@@ -94,6 +95,16 @@ def test_a_chain_renders_in_order_on_the_frames_it_continues_from(
     for down, up in (("hall#1", "door#1"), ("stairs#1", "hall#1"), ("window#1", "door#1")):
         assert done[up] > 0 and sent_at[down] > done[up]
     assert 0 < sent_at["lamp#1"] < done["door#1"]
+    # The review page: "continues from door", linked to door's card, door's frame as thumbnail.
+    page = write_report(out).read_text("utf-8")
+    cards = {c.split("<h2>", 1)[1].split("<", 1)[0]: c for c in page.split("<article")[1:]}
+    hall_card = cards["hall"]
+    door_anchor = cards["door"].split('id="', 1)[1].split('"', 1)[0]
+    assert f'continues from <a href="#{door_anchor}">door</a>' in hall_card
+    thumb = hall_card.split('<ul class="frames">', 1)[1]
+    assert 'alt="first frame"' in thumb and "door, last" in thumb
+    src = thumb.split('src="', 1)[1].split('"', 1)[0]
+    assert (out / src).is_file()
     # A rerun reuses everything: the frames give the same fingerprints.
     assert set(_why(path).values()) == {("reuse", "completed, unchanged")}
     again = run_pipeline(sim, path)
