@@ -31,7 +31,7 @@ from runner.run.download import media_client
 from runner.run.events import Notice, RunFinished, RunStarted, Sink
 from runner.run.placement import AccountSlots, Placement
 from runner.run.retry import Timing, patiently
-from runner.run.upstream import Links, run_linked
+from runner.run.upstream import Links, chained_shots, run_linked
 from runner.spec.pipeline import Account as PipelineAccount
 from runner.state import rerun
 from runner.state.frames import FrameStore
@@ -229,6 +229,7 @@ async def execute(
                 claimed=claimed,
                 held=dict(held.slots),
                 history=history,
+                chained=chained_shots(t.shot for t in takes),
             )
             writer.on_error = ctx.stop
             sink.emit(

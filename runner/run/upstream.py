@@ -12,7 +12,7 @@ An upstream that failed, was moderated or skipped skips its dependants, saying w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import anyio
@@ -20,10 +20,22 @@ import anyio.to_thread
 
 from runner.run.context import RunContext
 from runner.run.job import run_take
-from runner.spec.pipeline import Upstream
+from runner.spec.continuity import upstreams
+from runner.spec.pipeline import Shot, Upstream
 from runner.state.frames import FrameStore, FrameUnavailable, frame_key
 from runner.state.plan import ShotTake, exact_size, resolved
 from runner.state.takestate import TakeState
+
+
+def chained_shots(shots: Iterable[Shot]) -> frozenset[str]:
+    """Ids of the shots on a chain: those continuing from another and those continued from."""
+    out: set[str] = set()
+    for shot in shots:
+        ups = upstreams(shot)
+        if ups:
+            out.add(shot.id)
+            out.update(ups)
+    return frozenset(out)
 
 
 class Links:

@@ -92,3 +92,26 @@ def test_without_percent_polls_back_off_to_the_longest_interval() -> None:
     progress = Progress(Timing(scale=1.0))
     delays = [progress.next_delay(_video(1), now=float(i)) for i in range(6)]
     assert delays[0] == 10.0 and delays == sorted(delays) and delays[-1] == 30.0
+
+
+def test_a_link_of_a_chain_is_served_before_earlier_waiters() -> None:
+    order: list[str] = []
+
+    async def go() -> None:
+        placement = Placement([AccountSlots("a", 1)])
+        assert await placement.acquire(None) == "a"
+
+        async def wait(name: str, first: bool) -> None:
+            await placement.acquire(None, first=first)
+            order.append(name)
+
+        async with anyio.create_task_group() as tg:
+            for name, first in (("alone-1", False), ("alone-2", False), ("link", True)):
+                tg.start_soon(wait, name, first)
+                await anyio.wait_all_tasks_blocked()
+            for _ in range(3):
+                placement.release("a")
+                await anyio.wait_all_tasks_blocked()
+
+    anyio.run(go)
+    assert order == ["link", "alone-1", "alone-2"]
