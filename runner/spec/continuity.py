@@ -109,38 +109,35 @@ def _moment(raw: dict[str, Any], upstream: ShotView) -> str | None:
 
 
 def _cycles(edges: dict[str, list[tuple[str, KeyPath]]]) -> list[tuple[str, Finding]]:
-    """One finding per cycle, at the edge that closes it (depth-first, in file order)."""
+    """One finding per cycle, at the edge that closes it (depth-first, in file order; with an
+    explicit stack, so a chain of thousands of shots cannot overflow Python's)."""
     out: list[tuple[str, Finding]] = []
     state: dict[str, int] = {}  # 1: on the current path, 2: done
-    stack: list[str] = []
-
-    def visit(node: str) -> None:
-        state[node] = 1
-        stack.append(node)
-        for upstream, path in edges.get(node, []):
+    for root in edges:
+        if root in state:
+            continue
+        state[root] = 1
+        path = [root]
+        stack = [iter(edges.get(root, []))]
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                stack.pop()
+                state[path.pop()] = 2
+                continue
+            upstream, where = step
             if state.get(upstream) == 1:
-                loop = [*stack[stack.index(upstream) :], upstream]
-                out.append(
-                    (
-                        node,
-                        Finding(
-                            (*path, "shot"),
-                            "error",
-                            RULE,
-                            "these shots continue from each other in a circle ("
-                            + " → ".join(reversed(loop))
-                            + "); one of them must start from an image instead",
-                        ),
-                    )
+                loop = [*path[path.index(upstream) :], upstream]
+                message = (
+                    "these shots continue from each other in a circle ("
+                    + " → ".join(reversed(loop))
+                    + "); one of them must start from an image instead"
                 )
+                out.append((path[-1], Finding((*where, "shot"), "error", RULE, message)))
             elif upstream not in state:
-                visit(upstream)
-        stack.pop()
-        state[node] = 2
-
-    for node in edges:
-        if node not in state:
-            visit(node)
+                state[upstream] = 1
+                path.append(upstream)
+                stack.append(iter(edges.get(upstream, [])))
     return out
 
 
@@ -150,22 +147,25 @@ def upstreams(shot: Shot) -> tuple[str, ...]:
 
 
 def graph_order(shots: Iterable[Shot]) -> tuple[Shot, ...]:
-    """The shots in file order, except that each comes after the shots it continues from."""
+    """The shots in file order, except that each comes after the shots it continues from
+    (depth-first with an explicit stack: a long chain cannot overflow Python's)."""
     listed = list(shots)
     by_id = {s.id: s for s in listed}
     placed: dict[str, Shot] = {}
-
-    def place(shot: Shot) -> None:
-        if shot.id in placed:
-            return
-        placed[shot.id] = shot  # marked first: a (validated-away) cycle cannot recurse forever
-        for name in upstreams(shot):
-            if name in by_id:
-                place(by_id[name])
-        # Re-insert after the upstreams.
-        placed.pop(shot.id)
-        placed[shot.id] = shot
-
     for shot in listed:
-        place(shot)
+        if shot.id in placed:
+            continue
+        visiting = {shot.id}
+        stack = [(shot, iter(upstreams(shot)))]
+        while stack:
+            node, ups = stack[-1]
+            name = next(
+                (u for u in ups if u in by_id and u not in placed and u not in visiting), None
+            )
+            if name is None:
+                stack.pop()
+                placed[node.id] = node
+                continue
+            visiting.add(name)
+            stack.append((by_id[name], iter(upstreams(by_id[name]))))
     return tuple(placed.values())

@@ -198,3 +198,20 @@ def test_graph_order_puts_upstreams_first(tmp_path: Path) -> None:
     """
     pipeline = _valid(tmp_path, text)
     assert [s.id for s in graph_order(pipeline.shots)] == ["early", "late", "alone"]
+
+
+def test_a_long_chain_is_ordered_and_checked_without_running_out_of_stack(tmp_path: Path) -> None:
+    n = 3000  # deeper than Python's default recursion limit
+    shots = ["  - id: s0\n    prompt: start\n"]
+    shots += [
+        f"  - id: s{i}\n    model: I2V-2.3\n    frames: {{first: {{shot: s{i - 1}}}}}\n"
+        for i in range(n - 1, 0, -1)  # written last link first
+    ]
+    pipeline = _valid(tmp_path, "version: 1\nshots:\n" + "".join(shots))
+    assert [s.id for s in graph_order(pipeline.shots)] == [f"s{i}" for i in range(n)]
+    looped = "version: 1\nshots:\n" + "".join(shots).replace(
+        "  - id: s0\n    prompt: start\n",
+        "  - id: s0\n    model: I2V-2.3\n    frames: {first: {shot: s2999}}\n",
+    )
+    (err,) = _errors(tmp_path, looped)
+    assert err.message.startswith("these shots continue from each other in a circle (s0 → s1")
