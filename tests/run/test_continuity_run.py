@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from runner.sim import Simulator
 from runner.spec.validate import load_pipeline
 from runner.state.frames import plan_with_frames
 from runner.state.rerun import decide_all
+from tests.reliability.conftest import invoke
 from tests.run.conftest import creates_per_key, run_pipeline
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -192,3 +194,26 @@ def test_rendering_an_upstream_again_renders_what_continues_from_it(
         before, last = run, new_last
     else:
         raise AssertionError("door's last frame never changed")
+
+
+def test_the_command_plans_waits_and_locks_the_fingerprints_of_the_frames_used(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = _example(tmp_path)
+    env = {"USEAPI_TOKEN": sim.token, "USEAPI_BASE_URL": sim.base_url}
+    before = invoke("plan", str(path), "--json", env=env)
+    assert before.code == 0, before.text
+    takes = {t["key"]: t for t in json.loads(before.stdout)["takes"]}
+    assert list(takes) == ["door#1", "hall#1", "stairs#1", "window#1", "lamp#1"]
+    assert takes["stairs#1"]["waitsFor"] == ["hall#1"]
+    assert takes["hall#1"]["frames"]["first"] == {"shot": "door", "frame": "last", "fit": "crop"}
+    assert (takes["hall#1"]["action"], takes["hall#1"]["reason"]) == ("render", "waits for door")
+    ran = invoke("run", str(path), "--yes", "--poll-interval", "0.05", env=env)
+    assert ran.code == 0, ran.text
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text("utf-8"))
+    lock = json.loads(path.with_suffix(".lock").read_text("utf-8"))
+    # The lock holds each shot's real fingerprint (with its frame), as the manifest does.
+    assert {k: e["fingerprint"] for k, e in lock["takes"].items()} == {
+        s["key"]: s["fingerprint"] for s in manifest["shots"]
+    }
+    assert manifest["shots"][1]["frames"][0]["continues"] == {"shot": "door", "frame": "last"}
