@@ -172,6 +172,13 @@ def pictures() -> dict[str, Image.Image]:
         "examples/images/door-open.png": frame(
             (640, 360), (250, 240, 200), (120, 110, 90), "door open"
         ),
+        "examples/images/landing.png": frame(
+            (640, 360),
+            (200, 180, 150),
+            (90, 70, 50),
+            "landing",
+            lambda i: figure(i, 0.7, (60, 40, 30)),
+        ),
         "examples/images/cat.png": frame(
             (400, 400),
             (200, 220, 240),

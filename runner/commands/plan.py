@@ -27,14 +27,15 @@ def main(
     """
     from runner.commands.loading import valid_pipeline
     from runner.errors import UsageError
+    from runner.state.frames import plan_with_frames
     from runner.state.locked import lock_for
-    from runner.state.plan import make_plan, with_variants
+    from runner.state.plan import with_variants
     from runner.state.rerun import decide_all, next_backend, next_user
 
     pipeline = valid_pipeline(file, "nothing was planned", overlay=overlay)
-    plan = make_plan(pipeline)
     force = list(with_variants(force, pipeline))
     output = Path(out).absolute() if out else pipeline.output
+    plan = plan_with_frames(pipeline, output, force)
     known = {t.shot.id for t in plan.takes}
     unknown = sorted(set(force) - known)
     if unknown:
@@ -60,6 +61,6 @@ def main(
         from runner.commands.tables import print_plan
 
         earlier = (output / ".reel" / "journal.sqlite").exists()
-        shown = earlier or force or lock is not None
+        shown = earlier or force or lock is not None or any(t.waits_for for t in plan.takes)
         print_plan(plan, file, output, decisions if shown else None, prompts=prompts)
     return EXIT_OK

@@ -28,10 +28,11 @@ from runner.run.events import Sink
 from runner.run.retry import Timing
 from runner.run.scheduler import RunResult, RunSettings, execute
 from runner.spec.pipeline import Pipeline
+from runner.state.frames import plan_with_frames
 from runner.state.journal import Journal
 from runner.state.locked import lock_for, seed_journal, useapi_user
 from runner.state.lockfile import Lock, entries_after_run, lock_path, write_lock
-from runner.state.plan import ShotTake, make_plan, with_variants
+from runner.state.plan import ShotTake, with_variants
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ def main(
         retry_failed=retry_failed,
         force=with_variants(force, pipe),
     )
-    every = list(make_plan(pipe).takes)
+    every = list(plan_with_frames(pipe, force=options.force).takes)
     chosen = select(tuple(every), options)
     lock = lock_for(pipe.path)  # read first: a broken lock stops the run before anything is sent
     prepare_output(pipe.output)
@@ -91,7 +92,9 @@ def main(
                 # Every shot-take goes in (the manifest stays whole); --only decides which are sent.
                 result = anyio.run(render, pipe, every, options, backend, sink)
         finally:  # also after a second Ctrl-C: the lock says what the journal knows
-            update_lock(pipe, every, lock)
+            # Frames rendered in this run give their shots' real fingerprints.
+            chained = any(t.waits_for for t in every)
+            update_lock(pipe, list(plan_with_frames(pipe).takes) if chained else every, lock)
     if result.outcome != "interrupted":
         write_after_run(pipe, quiet=as_json)
     write_review_page(pipe.output, quiet=as_json)

@@ -20,11 +20,11 @@ from runner.state.status import STATES, Status, Wanted, read
 
 def _from_pipeline(path: Path, shown: str) -> Status:
     from runner.commands.loading import valid_pipeline
+    from runner.state.frames import plan_with_frames
     from runner.state.locked import lock_for
-    from runner.state.plan import make_plan
 
     pipeline = valid_pipeline(shown, "no status", path)
-    wanted = [Wanted(t.key, t.fingerprint, t.credits) for t in make_plan(pipeline).takes]
+    wanted = [Wanted(t.key, t.fingerprint, t.credits) for t in plan_with_frames(pipeline).takes]
     return read(pipeline.output, wanted, str(path), lock_for(pipeline.path))
 
 

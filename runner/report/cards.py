@@ -54,6 +54,8 @@ class CardView:
     """This take is the one of its shot in the cut."""
     select_command: str | None = None
     """For another take of a shot with several: the command that puts it in the cut."""
+    upstream: tuple[tuple[str, str | None], ...] = ()
+    """(shot id, anchor of its card or None) of each shot this one continues from."""
 
 
 def status_class(status: str) -> str:
@@ -184,11 +186,24 @@ def thumbs_html(thumbs: tuple[Thumb, ...]) -> str:
             pic = f'<img src="{href(t.src)}" alt="{esc(f.role)} frame" loading="lazy">'
         else:
             pic = '<span class="nothumb">no preview</span>'
+        if f.continues:  # a frame of another shot's video: say which, not its hash name
+            name = f"{f.continues}, {f.moment or 'last'}"
         items.append(
             f'<li title="{tip}">{pic}<span class="role">{esc(f.role)}</span>'
             f'<span class="file">{esc(name)}</span></li>'
         )
     return f'<ul class="frames">{"".join(items)}</ul>'
+
+
+def continues_html(card: CardView) -> str:
+    """`continues from door`, linked to door's card (its frame is among the thumbnails)."""
+    if not card.upstream:
+        return ""
+    links = [
+        f'<a href="#{esc(anchor)}">{esc(name)}</a>' if anchor else esc(name)
+        for name, anchor in card.upstream
+    ]
+    return f'<p class="continues">continues from {", ".join(links)}</p>'
 
 
 def _versions(card: CardView) -> str:
@@ -238,7 +253,7 @@ def card_html(card: CardView) -> str:
         f"{media_html(card)}"
         f'<div class="body"><header><h2>{esc(shot.id)}</h2>{take}'
         f"{badge(shot.status)}{reused}</header>"
-        f"{reason}{_selection(card) if shot.takes > 1 else ''}"
+        f"{reason}{_selection(card) if shot.takes > 1 else ''}{continues_html(card)}"
         f"{prompt_html(shot.prompt, shot.prompt_parts)}{_facts(card)}{_thumbs(card)}"
         f"{_versions(card)}{file_line}</div></article>"
     )

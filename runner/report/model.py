@@ -28,6 +28,10 @@ class FrameRef:
     path: str | None
     sha256: str | None
     file_id: str | None
+    continues: str | None = None
+    """The shot whose video this frame was taken from (continuity), if any."""
+    moment: str | None = None
+    """Which of its frames: `first`, `last` or seconds, as text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,10 +174,20 @@ def _frames(value: object) -> tuple[FrameRef, ...]:
             path=_str(f.get("path")),
             sha256=_str(f.get("sha256")),
             file_id=_str(f.get("fileID")),
+            continues=_str(_dict(f.get("continues")).get("shot")),
+            moment=_moment(_dict(f.get("continues")).get("frame")),
         )
         for f in value
         if isinstance(f, dict)
     )
+
+
+def _moment(value: object) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return f"{value:g} s"
+    return _str(value)
 
 
 def _shot(raw: dict[str, Any], takes: dict[str, int]) -> ShotCard:

@@ -39,7 +39,13 @@ def _thumb(frame: FrameRef, run: RunView, assets: Assets) -> Thumb:
 
 
 def _card(
-    shot: ShotCard, n: int, run: RunView, assets: Assets, preload: str, selected: dict[str, int]
+    shot: ShotCard,
+    n: int,
+    run: RunView,
+    assets: Assets,
+    preload: str,
+    selected: dict[str, int],
+    anchors: dict[str, str] | None = None,
 ) -> CardView:
     video = inside(assets.output_dir, shot.output.path) if shot.output else None
     info = VideoInfo(None, None)
@@ -53,6 +59,10 @@ def _card(
     command = None
     if shot.takes > 1 and shot.take != chosen:
         command = select_command(run.pipeline, shot.id, shot.take)
+    upstream = tuple(
+        (name, (anchors or {}).get(f"{name}#{selected.get(name, 1)}"))
+        for name in dict.fromkeys(f.continues for f in shot.frames if f.continues)
+    )
     return CardView(
         shot,
         f"shot-{n}",
@@ -63,6 +73,7 @@ def _card(
         versions,
         in_cut=shot.take == chosen,
         select_command=command,
+        upstream=upstream,
     )
 
 
@@ -92,7 +103,11 @@ def write_report(output_dir: Path) -> Path:
     preload = "none" if many else "metadata"
     cut = cut_view(output_dir)
     selected = cut.selected() if cut is not None else {}
-    cards = [_card(shot, n, run, assets, preload, selected) for n, shot in enumerate(run.shots, 1)]
+    anchors = {shot.key: f"shot-{n}" for n, shot in enumerate(run.shots, 1)}
+    cards = [
+        _card(shot, n, run, assets, preload, selected, anchors)
+        for n, shot in enumerate(run.shots, 1)
+    ]
     orphans = [Orphan(p, inside(output_dir, p.path)) for p in run.orphaned]
     cast = [
         CastView(member, tuple(_thumb(f, run, assets) for f in member.references))

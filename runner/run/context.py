@@ -52,6 +52,9 @@ class RunContext:
     """Slots counted at the start for jobs an earlier run made or may have made (shot-take key
     → account), so that fresh work never overfills an account before they are resumed."""
     history: History | None = None
+    chained: frozenset[str] = frozenset()
+    """Shot ids on a chain (continuing from a shot or continued from): served first for a
+    slot, since a chain's links cannot overlap and so set the run's critical path."""
     """Where replaced outputs go (`runner.state.supersede`)."""
     stop_reason: str | None = None
     interrupted: bool = False

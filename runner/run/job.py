@@ -179,7 +179,7 @@ async def _fresh(ctx: RunContext, st: TakeState) -> None:
     st.queued = time.time()
     while True:
         ctx.show(st, "waiting")
-        account = await ctx.placement.acquire(shot.account)
+        account = await ctx.placement.acquire(shot.account, first=shot.id in ctx.chained)
         if account is None:
             st.end("skipped", ctx.placement.why_not(shot.account))
             ctx.show(st, "skipped", detail=st.error)

@@ -4,9 +4,10 @@ An account holds at most `max_jobs` jobs at once (queued + rendering, ours plus 
 already run on it). A shot-take asks for a slot with `acquire()`: a pinned one waits for its
 own account, any other gets the account with the most free capacity at the moment a slot opens.
 Waiters are served first come first served (file order), pinned ones from a queue per account,
-so serving a freed slot costs O(1), not O(waiters). A parked account (out of credits, on hold)
-takes no more work; when no account can take a waiter's work, `acquire()` returns None and
-`why_not()` says why.
+so serving a freed slot costs O(1), not O(waiters); a waiter asking to go `first` (a link of a
+chain of shots, which sets the run's critical path) is served before the others. A parked
+account (out of credits, on hold) takes no more work; when no account can take a waiter's work,
+`acquire()` returns None and `why_not()` says why.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class Placement:
         self._order = list(self.accounts.values())
         self._on_change = on_change
         self._any: deque[_Waiter] = deque()
+        self._first: deque[_Waiter] = deque()
         self._pinned: dict[str, deque[_Waiter]] = {a.id: deque() for a in accounts}
 
     def why_not(self, pinned: str | None) -> str:
@@ -79,12 +81,16 @@ class Placement:
             return acc is not None and acc.parked is None
         return any(a.parked is None for a in self._order)
 
-    async def acquire(self, pinned: str | None) -> str | None:
-        """Wait for a slot; the account it is on, or None when no account can take the work."""
+    async def acquire(self, pinned: str | None, *, first: bool = False) -> str | None:
+        """Wait for a slot; the account it is on, or None when no account can take the work.
+        `first`: served before the unpinned waiters that did not ask so."""
         if not self.can_ever(pinned):
             return None
         waiter = _Waiter(pinned)
-        (self._pinned[pinned] if pinned is not None else self._any).append(waiter)
+        if pinned is not None:
+            self._pinned[pinned].append(waiter)
+        else:
+            (self._first if first else self._any).append(waiter)
         self._dispatch()
         try:
             await waiter.event.wait()
@@ -143,10 +149,15 @@ class Placement:
                 waiter = queue.popleft()
                 if not waiter.cancelled:
                     self._give(waiter, acc if acc.parked is None else None)
-        while self._any:
-            best = max(self._order, key=lambda a: a.free, default=None)
-            if best is not None and best.free <= 0 and any(a.parked is None for a in self._order):
-                return
-            waiter = self._any.popleft()
-            if not waiter.cancelled:
-                self._give(waiter, best if best is not None and best.free > 0 else None)
+        for queue in (self._first, self._any):
+            while queue:
+                best = max(self._order, key=lambda a: a.free, default=None)
+                if (
+                    best is not None
+                    and best.free <= 0
+                    and any(a.parked is None for a in self._order)
+                ):
+                    return
+                waiter = queue.popleft()
+                if not waiter.cancelled:
+                    self._give(waiter, best if best is not None and best.free > 0 else None)

@@ -2,10 +2,12 @@
 
 `execute()` is what `reel run` calls once the pipeline is valid and the backend is up. It finds
 the accounts (the pipeline's, else `GET /accounts`), learns from `GET /scheduler/available` what
-others already run on them, then starts one task per shot-take (`runner.run.job.run_take`) in a
-single anyio task group, next to the manifest writer, the Ctrl-C watcher and the task that keeps
-what others run current (`runner.run.others`). Tasks wait for a slot in `runner.run.placement`;
-failures are values in each `TakeState`; only bugs escape.
+others already run on them, then starts one task per shot-take in a single anyio task group
+(`runner.run.upstream.run_linked`: a shot continuing from another waits for its frame first,
+then `runner.run.job.run_take`), next to the manifest writer, the Ctrl-C watcher, the account
+watchers that read jobs (`runner.run.watch`) and the task that keeps what others run current
+(`runner.run.others`). Tasks wait for a slot in `runner.run.placement`; failures are values in
+each `TakeState`; only bugs escape.
 """
 
 from __future__ import annotations
@@ -28,13 +30,14 @@ from runner.errors import RunStopped
 from runner.run.context import RunContext, account_event
 from runner.run.download import media_client
 from runner.run.events import Notice, RunFinished, RunStarted, Sink
-from runner.run.job import run_take
 from runner.run.others import count_others, keep_current
 from runner.run.placement import AccountSlots, Placement
 from runner.run.retry import Timing, patiently
+from runner.run.upstream import Links, chained_shots, run_linked
 from runner.run.watch import Watches
 from runner.spec.pipeline import Account as PipelineAccount
 from runner.state import rerun
+from runner.state.frames import FrameStore
 from runner.state.journal import Journal
 from runner.state.manifest import MANIFEST_NAME, ManifestWriter, RunInfo, build
 from runner.state.plan import ShotTake
@@ -223,6 +226,7 @@ async def execute(
                 claimed=claimed,
                 held=dict(held.slots),
                 history=history,
+                chained=chained_shots(t.shot for t in takes),
             )
             writer.on_error = ctx.stop
             sink.emit(
@@ -284,10 +288,11 @@ async def _run_group(
         outer.start_soon(
             keep_current, ctx.client, ctx.placement, lambda: _ours(ctx, states), ctx.timing
         )
+        links = Links(states, FrameStore(ctx.output, ctx.journal))
         async with anyio.create_task_group() as tg:
             ctx.scope = tg.cancel_scope
             for st in states:
-                tg.start_soon(run_take, ctx, st)
+                tg.start_soon(run_linked, ctx, st, links)
         outer.cancel_scope.cancel()
 
 

@@ -103,10 +103,20 @@ def base_picture(look: Look, first: bytes | None) -> Image.Image:
     return picture
 
 
+def _still(image: bytes | None, size: tuple[int, int]) -> Image.Image | None:
+    if image is None:
+        return None
+    with Image.open(io.BytesIO(image)) as opened:
+        return ImageOps.fit(opened.convert("RGB"), size)
+
+
 def encode_mp4(look: Look, first: bytes | None, last: bytes | None = None) -> bytes:
-    """A playable H.264 MP4 of `look.seconds` seconds; with an end frame, it fades into it."""
+    """A playable H.264 MP4 of `look.seconds` seconds; with an end frame, it fades into it.
+    A video given a first (last) frame shows exactly that image as its first (last) frame,
+    as the real models do, so a chain of shots visibly continues."""
     base = base_picture(look, first)
     end = base_picture(look, last) if last is not None else None
+    opening, closing = _still(first, base.size), _still(last, base.size)
     width, height = base.size
     dot = round(16 * max(1.0, min(width, height) / SHORT_SIDE))
     out = io.BytesIO()
@@ -123,6 +133,10 @@ def encode_mp4(look: Look, first: bytes | None, last: bytes | None = None) -> by
             x = int((width - dot) * (1 - progress if look.variant % 2 else progress))
             y = height - round(dot * 2.1) - round(dot * 1.4) * (look.variant // 2)
             ImageDraw.Draw(picture).ellipse((x, y, x + dot, y + dot), fill="white")
+            if index == 0 and opening is not None:
+                picture = opening
+            elif index == total - 1 and closing is not None:
+                picture = closing
             frame = av.VideoFrame.from_image(picture)  # type: ignore[no-untyped-call]
             frame.pts = index
             for packet in stream.encode(frame):

@@ -10,6 +10,7 @@ from typing import Any
 
 from runner.spec import catalogue
 from runner.spec.checks import FILE_ID, ShotView
+from runner.spec.continuity import upstream_of
 from runner.spec.pipeline import (
     Account,
     CastMember,
@@ -40,14 +41,21 @@ def _frame(source: str, base: Path) -> Frame:
     return Frame(source=source, path=_normal(base / source))
 
 
+def _any_frame(raw: Any, base: Path) -> Frame:
+    if isinstance(raw, dict):
+        upstream = upstream_of(raw)
+        return Frame(source=upstream.describe(), upstream=upstream)
+    return _frame(raw, base)
+
+
 def _frames(raw: Any, base: Path) -> Frames:
     if not isinstance(raw, dict):
         return Frames()
     first, last = raw.get("first"), raw.get("last")
     return Frames(
-        first=_frame(first, base) if first else None,
-        last=_frame(last, base) if last else None,
-        references=tuple(_frame(r, base) for r in raw.get("references") or ()),
+        first=_any_frame(first, base) if first else None,
+        last=_any_frame(last, base) if last else None,
+        references=tuple(_any_frame(r, base) for r in raw.get("references") or ()),
     )
 
 

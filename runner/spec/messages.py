@@ -244,6 +244,8 @@ def _enum_message(key: str, value: Any, expected: list[Any], model: Model | None
         return f"{owner} {shown}{did_you_mean(text, expected)} (choose from {', '.join(expected)})"
     if key == "aspectRatio":
         return f'aspectRatio must be "16:9" or "9:16", not {shown}'
+    if key == "frame" and expected == ["first", "last"]:
+        return f"frame must be first, last or a moment in seconds, not {shown}"
     return f"{shown} is not one of: {', '.join(map(str, expected))}"
 
 

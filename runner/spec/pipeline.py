@@ -11,13 +11,32 @@ from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
+class Upstream:
+    """A frame taken from another shot's video: `{shot: door, frame: last, fit: crop}`."""
+
+    shot: str
+    moment: str | float
+    """"first", "last" or seconds from the start."""
+    fit: str = "crop"
+    """Where the model needs an exact size: "crop" (fill, centred) or "pad"."""
+
+    def describe(self) -> str:
+        """`door (last frame)`, `door at 4.5 s`."""
+        if isinstance(self.moment, str):
+            return f"{self.shot} ({self.moment} frame)"
+        return f"{self.shot} at {self.moment:g} s"
+
+
+@dataclass(frozen=True, slots=True)
 class Frame:
-    """One image: a local file (resolved to an absolute path) or an existing fileID."""
+    """One image: a local file (resolved to an absolute path), an existing fileID, or a frame
+    of another shot's video (extracted and uploaded during the run)."""
 
     source: str
-    """As written in the pipeline file."""
+    """As written in the pipeline file (an upstream frame: its description)."""
     path: Path | None = None
     file_id: str | None = None
+    upstream: Upstream | None = None
 
     @property
     def is_local(self) -> bool:

@@ -80,14 +80,14 @@ def _frames(cat: Catalogue) -> dict[str, Any]:
         "additionalProperties": False,
         "minProperties": 1,
         "properties": {
-            "first": {"$ref": FRAME, "description": "The first frame (fileID)."},
-            "last": {"$ref": FRAME, "description": "The end frame (end_frame_fileID)."},
+            "first": {"$ref": SHOT_FRAME, "description": "The first frame (fileID)."},
+            "last": {"$ref": SHOT_FRAME, "description": "The end frame (end_frame_fileID)."},
             "references": {
                 "description": "Subject reference images (S2V models).",
                 "type": "array",
                 "minItems": 1,
                 "maxItems": most,
-                "items": {"$ref": FRAME},
+                "items": {"$ref": SHOT_FRAME},
             },
         },
     }
@@ -391,6 +391,51 @@ def _matrix(cat: Catalogue) -> dict[str, Any]:
 # --- end of the storyboard parts
 
 
+# --- Continuity: a frame of another shot wherever a shot's own image may stand.
+# Kept apart, like the storyboard parts, so that other changes to the generator merge cleanly.
+
+SHOT_FRAME = "#/definitions/shotFrame"
+"""What `frames.first`, `frames.last` and `frames.references[]` hold."""
+FIT_MODES = ("crop", "pad")
+
+
+def _continuity_defs() -> dict[str, Any]:
+    """`shotFrame`: an image (`frame`) or `{shot: ID, frame: first|last|SECONDS, fit: ...}`."""
+    return {
+        "shotFrame": {
+            "if": {"type": "object"},
+            "then": {"$ref": "#/definitions/upstreamFrame"},
+            "else": {"$ref": "#/definitions/frame"},
+        },
+        "upstreamFrame": {
+            "description": "A frame of another shot's video (its selected take): the shot "
+            "continues where that one ends.",
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["shot"],
+            "properties": {
+                "shot": {
+                    "description": "The id of the shot whose video gives the frame.",
+                    "type": "string",
+                    "pattern": ID_PATTERN,
+                },
+                "frame": {
+                    "description": "first, last (default) or a moment in seconds.",
+                    "type": ["string", "number"],
+                    "if": {"type": "string"},
+                    "then": {"enum": ["first", "last"]},
+                    "else": {"minimum": 0},
+                },
+                "fit": {
+                    "description": "Where the model needs an exact size (Sora-2): crop to fill "
+                    "(default, centred) or pad.",
+                    "enum": list(FIT_MODES),
+                },
+            },
+        },
+    }
+
+
 def _shot_properties(cat: Catalogue) -> dict[str, Any]:
     """A shot's keys: `id` and every field (new shot keys go in `_fields`)."""
     return {
@@ -544,6 +589,7 @@ def generate(cat: Catalogue | None = None) -> dict[str, Any]:
                 },
             },
             **_storyboard_defs(cat),
+            **_continuity_defs(),
         },
     }
 

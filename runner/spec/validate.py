@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.spec import catalogue, storyboard
+from runner.spec import catalogue, continuity, storyboard
 from runner.spec.catalogue import Catalogue
 from runner.spec.checks import Finding, ShotChecker, ShotView
 from runner.spec.cut_checks import check_cut
@@ -216,6 +216,8 @@ def _validate(
     _duplicate_ids(report, views)
     for finding in check_cut(data.get("cut"), base):
         report.add(finding.path, finding.severity, finding.rule, finding.message)
+    for view, finding in continuity.check(views):
+        report.shot(view, finding, model_rule=False)
     return views, story, left_out
 
 

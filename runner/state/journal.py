@@ -17,8 +17,10 @@ Tables: `jobs` (one row per create intent; several per shot-take across runs and
 the newest row is the current one; states 'intended', 'created', 'completed', 'failed',
 'moderated', 'abandoned' = an intent known not to have made a job, 'expired' = a completed job
 whose video the API no longer has: a rerun renders it again), `uploads` (fileID cache by
-backend, account and sha256), `runs`. Rows carry the backend they were made on
-(`Journal.backend`): an embedded simulator's jobs vanish with it, a real account's do not.
+backend, account and sha256), `frames` (frames extracted from upstream videos for continuity,
+recorded before they are uploaded: `runner.state.frames`), `runs`. Rows carry the backend they
+were made on (`Journal.backend`): an embedded simulator's jobs vanish with it, a real account's
+do not.
 
 What a rerun does with each row is decided in `runner.run.job` (`_resume`) and told, without any
 request, by `runner.state.rerun` (`reel plan`) and `runner.state.status` (`reel status`);
@@ -60,6 +62,9 @@ CREATE TABLE IF NOT EXISTS uploads (
     backend TEXT NOT NULL, account TEXT NOT NULL, sha256 TEXT NOT NULL, file_id TEXT NOT NULL,
     uploaded REAL, PRIMARY KEY (backend, account, sha256)
 );
+CREATE TABLE IF NOT EXISTS frames (
+    key TEXT PRIMARY KEY, path TEXT NOT NULL, extracted REAL
+);
 """
 
 # Job states. 'intended': the create may or may not have been sent; 'created': a video id is
@@ -96,6 +101,7 @@ class JobRecord:
 
 
 _COLUMNS = ", ".join(JobRecord.__slots__)
+_FRAME_SQL = "INSERT OR REPLACE INTO frames (key, path, extracted) VALUES (?, ?, ?)"
 
 
 class JournalDamaged(UsageError):
@@ -317,6 +323,20 @@ class Journal:
             "SELECT video_id FROM jobs WHERE video_id IS NOT NULL AND backend = ?", (self.backend,)
         )
         return {r[0] for r in rows}
+
+    # frames (continuity)
+    def frame(self, key: str) -> Path | None:
+        """The file of a frame extracted before (`runner.state.frames.frame_key`)."""
+        row = self._reader.execute("SELECT path FROM frames WHERE key = ?", (key,)).fetchone()
+        return Path(row[0]) if row else None
+
+    def remember_frame_now(self, key: str, path: Path) -> None:
+        """Record an extracted frame (outside a run: no batch is in flight)."""
+        self.write_now(_FRAME_SQL, (key, str(path), time.time()))
+
+    async def remember_frame(self, key: str, path: Path) -> None:
+        """Record an extracted frame, durably, before it is uploaded."""
+        await self._write(_FRAME_SQL, (key, str(path), time.time()))
 
     # uploads
     def cached_file_id(self, account: str, sha256: str) -> str | None:

@@ -26,7 +26,7 @@ import anyio
 
 from runner.spec import catalogue
 from runner.spec.pipeline import CastMember, Shot
-from runner.state.takestate import TakeState
+from runner.state.takestate import FrameState, TakeState
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -57,6 +57,36 @@ def _rel(path: Path, base: Path) -> str:
         return str(path)
 
 
+def _frames(st: TakeState) -> list[dict[str, Any]]:
+    """The frames sent; a frame of another shot says which (`continues`). A shot-take that
+    continues from another and was not sent in this run lists the frames it was made from."""
+    given = dict(st.take.shot.frames.all())
+    listed = st.frames
+    if not listed and any(f.upstream for f in given.values()):
+        listed = [
+            FrameState(
+                role,
+                str(f.path) if f.path else None,
+                f.path.stem if f.upstream and f.path else None,  # named by its sha256
+                f.file_id,
+            )
+            for role, f in given.items()
+        ]
+    out = []
+    for f in listed:
+        item: dict[str, Any] = {
+            "role": f.role,
+            "path": f.path,
+            "sha256": f.sha256,
+            "fileID": f.file_id,
+        }
+        up = given[f.role].upstream if f.role in given else None
+        if up is not None:
+            item["continues"] = {"shot": up.shot, "frame": up.moment}
+        out.append(item)
+    return out
+
+
 def entry(st: TakeState, output_dir: Path) -> dict[str, Any]:
     """One shot-take's manifest entry."""
     shot = st.take.shot
@@ -72,10 +102,7 @@ def entry(st: TakeState, output_dir: Path) -> dict[str, Any]:
         "aspectRatio": shot.aspect_ratio,
         "prompt": shot.prompt,
         "fingerprint": st.take.fingerprint,
-        "frames": [
-            {"role": f.role, "path": f.path, "sha256": f.sha256, "fileID": f.file_id}
-            for f in st.frames
-        ],
+        "frames": _frames(st),
         "account": st.account,
         "videoId": st.video_id,
         "attempts": st.attempts,

@@ -37,8 +37,12 @@ class PlanRow:
 
 
 def frames_summary(frames: Frames) -> str:
-    """`first+last`, `first`, `2 refs`, or `-`."""
-    parts = [role for role, frame in (("first", frames.first), ("last", frames.last)) if frame]
+    """`first+last`, `first`, `2 refs`, or `-`; a frame of another shot: `first←door`."""
+    parts = [
+        role + (f"←{frame.upstream.shot}" if frame.upstream else "")
+        for role, frame in (("first", frames.first), ("last", frames.last))
+        if frame
+    ]
     if frames.references:
         n = len(frames.references)
         parts.append(f"{n} ref{'s' if n > 1 else ''}")
@@ -67,7 +71,11 @@ def rows(plan: Plan) -> list[PlanRow]:
 
 
 def _frames_json(frames: Frames) -> dict[str, Any]:
-    def one(f: Any) -> str | None:
+    def one(f: Any) -> str | dict[str, Any] | None:
+        if f is not None and f.upstream is not None:
+            up = f.upstream
+            found = {"path": str(f.path)} if f.path else {}
+            return {"shot": up.shot, "frame": up.moment, "fit": up.fit, **found}
         return None if f is None else (str(f.path) if f.path else f.file_id)
 
     return {
@@ -125,6 +133,7 @@ def _take_json(r: PlanRow, t: ShotTake) -> dict[str, Any]:
         "account": r.account,
         "output": r.output,
         "fingerprint": r.fingerprint,
+        "waitsFor": list(t.waits_for),
         "prompt": t.shot.prompt,
         **_story_json(t),
     }

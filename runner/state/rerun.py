@@ -163,28 +163,63 @@ def decide_all(
     forced = set(force)
     folder = output / ".reel"
     if not (folder / JOURNAL_NAME).exists():
-        return [
-            Decision(t, "render", "forced (--force)", None)
-            if t.shot.id in forced
-            else from_lock(t, lock, backend, user, changed=False)
-            for t in takes
-        ]
+        return _chained(
+            [
+                Decision(t, "render", "forced (--force)", None)
+                if t.shot.id in forced
+                else from_lock(t, lock, backend, user, changed=False)
+                for t in takes
+            ]
+        )
     journal = Journal(folder, backend or "")
     try:
-        return [
-            decide(
-                journal,
-                t,
-                retry_failed=retry_failed,
-                forced=t.shot.id in forced,
-                backend=backend,
-                lock=lock,
-                user=user,
-            )
-            for t in takes
-        ]
+        return _chained(
+            [
+                decide(
+                    journal,
+                    t,
+                    retry_failed=retry_failed,
+                    forced=t.shot.id in forced,
+                    backend=backend,
+                    lock=lock,
+                    user=user,
+                )
+                for t in takes
+            ],
+            journal,
+        )
     finally:
         journal.close()
+
+
+def _which(up: Decision) -> str:
+    state = up.record.state if up.record is not None else None
+    if state == "moderated":
+        return "which was moderated"
+    if state == "failed":
+        return "which failed (--retry-failed renders the chain)"
+    return "which will not render"
+
+
+def _chained(decisions: list[Decision], journal: Journal | None = None) -> list[Decision]:
+    """Shot-takes waiting for an upstream's frame render after it (their fingerprint is known
+    only then); one whose upstream will not render is kept, saying why."""
+    by_key = {d.take.key: d for d in decisions}
+    out: list[Decision] = []
+    for given in decisions:
+        d = given
+        if d.take.waits_for:
+            up = by_key.get(d.take.waits_for[0])
+            name = d.take.waits_for[0].rsplit("#", 1)[0]
+            if up is not None and up.action == "keep":
+                d = Decision(d.take, "keep", f"waits for {name}, {_which(up)}", None)
+            elif d.reason != "forced (--force)":
+                earlier = journal.latest(d.take.key) if journal is not None else None
+                why = f"{name} changed upstream" if earlier is not None else f"waits for {name}"
+                d = Decision(d.take, "render", why, None, earlier is not None)
+            by_key[d.take.key] = d
+        out.append(d)
+    return out
 
 
 def rerun_credits(decisions: Sequence[Decision]) -> int:

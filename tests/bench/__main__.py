@@ -8,7 +8,9 @@
 - cpu: Reel on 10,000 instant jobs (--quick: 2,000), its CPU time and peak memory;
 - soak: 200 shot-takes with every fault at once (speed 600: it judges correctness, not time),
   then the naive client on the same soak for comparison;
-- validate: `tests.bench.validate_bench` on a 10,000-shot pipeline.
+- validate: `tests.bench.validate_bench` on a 10,000-shot pipeline;
+- dag: 6 chains of 4 shots (each on the last frame of the one before) and 48 independent shots
+  on the same accounts: makespan / max(longest chain's renders, total renders / slots).
 
 The simulator always runs in a process of its own (`tests.bench.simproc`) and Reel in another
 (`tests.bench.reel_child`), talking HTTP over 127.0.0.1. `--keep DIR` leaves every run's
@@ -55,6 +57,7 @@ GOALS: dict[str, tuple[str, float]] = {
     "validate_10k_s": ("<=", 2),
     "soak_duplicates": ("<=", 0),
     "soak_lost": ("<=", 0),
+    "dag_makespan_ratio": ("<=", 1.10),
 }
 
 
@@ -94,6 +97,8 @@ def measure(settings: Settings, work: Path, say: Any) -> dict[str, Any]:
     )
     say("validate: 10,000 shots")
     validate_s = validate_seconds()
+    say(f"dag: chains and independent shots at speed {settings.speed:g}")
+    dag, dag_ratio = runs.dag_reel(work / "dag", settings.speed)
     fig, child = reel.figures, reel.child
     cpu = instant.child
     return {
@@ -107,6 +112,7 @@ def measure(settings: Settings, work: Path, say: Any) -> dict[str, Any]:
         "validate_10k_s": validate_s,
         "soak_duplicates": soaked.duplicates,
         "soak_lost": soaked.lost,
+        "dag_makespan_ratio": round(dag_ratio, 3),
         # context for the figures above
         "speed": settings.speed,
         "shots": settings.shots,
@@ -115,6 +121,8 @@ def measure(settings: Settings, work: Path, say: Any) -> dict[str, Any]:
         "slot_utilisation_mean": round(fig.utilisation_mean, 3),
         "renders_ratio": round(fig.renders_ratio, 3),
         "reel_outcome": child["outcome"],
+        "dag_outcome": dag.child["outcome"],
+        "dag_makespan_s": round(dag.figures.makespan, 2),
         "reel_videos": fig.videos,
         "baseline_makespan_s": round(naive_fig.makespan, 2),
         "baseline_submit_phase_s": round(naive.submitted, 2),

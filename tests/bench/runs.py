@@ -15,7 +15,7 @@ from typing import Any
 from runner.spec.validate import load_pipeline
 from runner.state.plan import make_plan
 from tests.bench import workload
-from tests.bench.metrics import RunFigures, figures
+from tests.bench.metrics import RunFigures, dag_lower_bound, figures
 from tests.bench.naive import NaiveClient, NaiveResult
 from tests.bench.simproc import ROOT, SimProcess, SimSpec
 
@@ -84,6 +84,19 @@ def storyboard_naive(
         ledger = sim.ledger()
     keep(folder, ledger)
     return result, figures(ledger, result.elapsed)
+
+
+def dag_reel(folder: Path, speed: float, seed: int = 0) -> tuple[ReelRun, float]:
+    """Reel on chains and independent shots: the run and its makespan / lower bound."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pipeline = workload.dag(folder)
+    with SimProcess(SimSpec(workload.ACCOUNTS, speed, seed=seed)) as sim:
+        child = run_reel(pipeline, sim, 1 / speed, folder)
+        ledger = sim.ledger()
+    keep(folder, ledger)
+    return ReelRun(child, ledger, figures(ledger, child["elapsed"])), child[
+        "elapsed"
+    ] / dag_lower_bound(ledger)
 
 
 INSTANT_ACCOUNTS: tuple[workload.Account, ...] = (

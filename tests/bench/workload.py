@@ -79,3 +79,24 @@ def instant(folder: Path, shots: int, accounts: tuple[Account, ...]) -> Path:
 
 def render_slots(accounts: tuple[Account, ...]) -> int:
     return sum(RENDER_SLOTS[plan] for _a, plan, _n, _c in accounts)
+
+
+def dag(folder: Path, chains: int = 6, links: int = 4, alone: int = 48) -> Path:
+    """A storyboard of `chains` chains of `links` shots, each starting on the last frame of the
+    one before, and `alone` independent shots of the mix, interleaved in the file."""
+    _images(folder)
+    lines = _header(ACCOUNTS)
+    for i in range(max(chains * links, alone)):
+        if i < chains * links:
+            chain, link = divmod(i, links)
+            lines.append(f"  - id: c{chain}-{link}\n    model: I2V-2.3\n")
+            first = "images/first.png" if link == 0 else f"{{shot: c{chain}-{link - 1}}}"
+            lines.append(f"    frames: {{first: {first}}}\n")
+            lines.append(f'    prompt: "Chain {chain}, link {link}"\n')
+        if i < alone:
+            lines.append(f"  - id: a{i:03d}\n")
+            lines.append(_CYCLE[(i * 7) % len(_CYCLE)])
+            lines.append(f'    prompt: "Alone {i}: over {_PLACES[i % len(_PLACES)]}"\n')
+    path = folder / "dag.yaml"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import random
@@ -66,13 +67,23 @@ def _seeds() -> list[int]:
     return [int(s) for s in spec.split(",")]
 
 
+CHAINED = {11: "last", 12: "3", 13: "first", 21: "last", 27: "last"}
+"""Shots that continue from the shot before them (s12 from s11 at 3 s, …): three chains."""
+
+
 def _pipeline(folder: Path) -> Path:
-    """32 shot-takes: 28 single shots (some with first frames) and 2 shots of 2 takes."""
+    """32 shot-takes: 28 single shots (some with first frames, some continuing from the shot
+    before them) and 2 shots of 2 takes."""
     lines = ['accounts: {"111": {maxJobs: 2}, "222": {maxJobs: 3}, "333": {maxJobs: 2}}', "shots:"]
     for i in range(30):
         lines.append(f"  - id: s{i:02d}\n    prompt: chaos shot number {i}")
         if i % 5 == 0:
             lines.append("    model: I2V-01\n    frames: {first: a.png}")
+        if i in CHAINED:
+            lines.append(
+                f"    model: I2V-01\n    frames: "
+                f"{{first: {{shot: s{i - 1:02d}, frame: {CHAINED[i]}}}}}"
+            )
         if i in (7, 8):
             lines.append("    takes: 2")
     return write_pipeline(folder, "\n".join(lines) + "\n")
@@ -170,6 +181,22 @@ def _check(path: Path, sim: Simulator) -> None:
     ), "nothing half-written is left behind"
     for account, peak in ledger["peakJobs"].items():
         assert peak <= ledger["accounts"][account]["maxJobs"], (account, peak)
+    _check_chains(out, {s["key"]: s for s in shots})
+
+
+def _check_chains(out: Path, shots: dict[str, Any]) -> None:
+    """Each chained shot was sent the frame of its upstream's final video (never of a video
+    made before a kill and replaced): the frame sha256 the manifest records is that frame's."""
+    for i, moment in CHAINED.items():
+        up = shots[f"s{i - 1:02d}#1"]
+        with av.open(str(out / up["output"]["path"])) as container:
+            frames = [f.to_image() for f in container.decode(video=0)]
+        at = {"first": 0, "last": len(frames) - 1}.get(moment)
+        wanted = frames[at if at is not None else int(moment) * 8]  # 8 frames a second
+        png = io.BytesIO()
+        wanted.convert("RGB").save(png, format="PNG")
+        (frame,) = shots[f"s{i:02d}#1"]["frames"]
+        assert frame["sha256"] == hashlib.sha256(png.getvalue()).hexdigest(), i
 
 
 @pytest.mark.parametrize("seed", _seeds())
@@ -244,3 +271,66 @@ def test_a_kill_between_a_create_and_its_journal_entry_costs_no_second_job(
         assert landed >= 1, "no kill landed between a create and its journal entry"
         _check(path, sim)
         print(f"kills between a create and its journal entry: {landed} in {attempts} runs")
+
+
+def _chain_pipeline(folder: Path) -> Path:
+    """Two chains of three shots and three independent shots on three accounts."""
+    lines = ['accounts: {"111": {maxJobs: 2}, "222": {maxJobs: 3}, "333": {maxJobs: 2}}', "shots:"]
+    for chain in ("a", "b"):
+        lines.append(f"  - id: {chain}0\n    prompt: chain {chain} link 0")
+        for n in (1, 2):
+            lines.append(
+                f"  - id: {chain}{n}\n    prompt: chain {chain} link {n}\n    model: I2V-01\n"
+                f"    frames: {{first: {{shot: {chain}{n - 1}}}}}"
+            )
+    lines += [f"  - id: x{n}\n    prompt: alone {n}" for n in range(3)]
+    return write_pipeline(folder, "\n".join(lines) + "\n")
+
+
+def _created(prompt: str, before: Ledger) -> Callable[[Ledger], bool]:
+    count = len(before["creates"])
+    return lambda ledger: any(c["body"].get("prompt") == prompt for c in ledger["creates"][count:])
+
+
+def _downloaded(before: Ledger) -> Callable[[Ledger], bool]:
+    """True once a video is downloaded: the moment its frame is extracted, for a chain."""
+    return _grows("downloads", before)
+
+
+def test_kills_inside_chains_never_render_an_upstream_again_nor_pay_twice_downstream(
+    tmp_path: Path,
+) -> None:
+    """SIGKILL while a frame is extracted (just after its video's download), while it is
+    uploaded, and when a downstream shot is created; the reruns finish the chains with one job
+    per shot and every downstream shot sent its upstream's final frame."""
+    config = SimConfig(accounts=ACCOUNTS, speed=SPEED, faults=FAULTS, seed=5)
+    path = _chain_pipeline(tmp_path)
+    out = path.parent / "out"
+    with running_simulator(config) as sim:
+        triggers = (
+            lambda: _downloaded(sim.ledger()),
+            lambda: _grows("uploads", sim.ledger()),
+            lambda: _created("chain a link 1", sim.ledger()),
+            lambda: _downloaded(sim.ledger()),
+            lambda: _created("chain b link 2", sim.ledger()),
+        )
+        kills = sum(_kill_when(_reel(path, sim), sim, t(), 20.0) for t in triggers)
+        proc = _reel(path, sim, capture=True)
+        _out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert kills >= 3
+        manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+        shots = {s["key"]: s for s in manifest["shots"]}
+        assert all(s["status"] == "completed" for s in shots.values())
+        ledger = sim.ledger()
+        per_prompt = Counter(c["body"].get("prompt") for c in ledger["creates"])
+        assert per_prompt == Counter(s["prompt"] for s in shots.values()), "one job per shot"
+        for chain in ("a", "b"):
+            for n in (1, 2):
+                up = shots[f"{chain}{n - 1}#1"]
+                with av.open(str(out / up["output"]["path"])) as container:
+                    last = [f.to_image() for f in container.decode(video=0)][-1]
+                png = io.BytesIO()
+                last.convert("RGB").save(png, format="PNG")
+                (frame,) = shots[f"{chain}{n}#1"]["frames"]
+                assert frame["sha256"] == hashlib.sha256(png.getvalue()).hexdigest()

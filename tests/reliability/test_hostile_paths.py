@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from runner.sim import SimAccount, SimConfig, Simulator, running_simulator
-from runner.state.plan import make_plan
+from runner.state.frames import plan_with_frames
 from tests.reliability.conftest import assert_no_crash, invoke, run_reel
 
 LINKED_SHOT = (
@@ -170,11 +170,11 @@ def test_a_frame_removed_during_the_run_fails_its_shot_only(
     path = pipeline(project, LINKED_SHOT + "  - id: b\n    prompt: no frame\n")
 
     def plan_then_remove(*args: Any, **kwargs: Any) -> Any:
-        result = make_plan(*args, **kwargs)
+        result = plan_with_frames(*args, **kwargs)
         frame.unlink()
         return result
 
-    monkeypatch.setattr("runner.commands.run.make_plan", plan_then_remove)
+    monkeypatch.setattr("runner.commands.run.plan_with_frames", plan_then_remove)
     ran = run_reel(sim, path)
 
     assert_no_crash(ran)

@@ -22,7 +22,7 @@ from runner.run.events import ListSink
 from runner.run.scheduler import RunResult
 from runner.sim import FaultRates, SimAccount, SimConfig, Simulator, running_simulator
 from runner.spec.validate import load_pipeline
-from runner.state.plan import make_plan
+from runner.state.frames import plan_with_frames
 
 SPEED = 600.0
 SCHEMA = json.loads(
@@ -80,7 +80,7 @@ def run_pipeline(
     options = options or RunOptions()
     pipe, diagnostics = load_pipeline(path)
     assert pipe is not None, [d.render() for d in diagnostics]
-    takes = list(make_plan(pipe).takes)
+    takes = list(plan_with_frames(pipe, force=options.force).takes)
     select(tuple(takes), options)  # as `reel run` does: unknown ids are refused
     backend = Backend("simulator", sim.base_url, sim.token, scale, request_timeout=timeout)
     sink = ListSink()

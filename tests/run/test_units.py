@@ -70,3 +70,26 @@ def test_fixed_poll_interval_and_retry_wait_are_taken_as_given() -> None:
     assert all(2.0 <= timing.busy_wait() <= 6.0 for _ in range(50))
     scaled = Timing(scale=0.001)
     assert all(0.01 <= scaled.busy_wait() <= 0.03 for _ in range(50))
+
+
+def test_a_link_of_a_chain_is_served_before_earlier_waiters() -> None:
+    order: list[str] = []
+
+    async def go() -> None:
+        placement = Placement([AccountSlots("a", 1)])
+        assert await placement.acquire(None) == "a"
+
+        async def wait(name: str, first: bool) -> None:
+            await placement.acquire(None, first=first)
+            order.append(name)
+
+        async with anyio.create_task_group() as tg:
+            for name, first in (("alone-1", False), ("alone-2", False), ("link", True)):
+                tg.start_soon(wait, name, first)
+                await anyio.wait_all_tasks_blocked()
+            for _ in range(3):
+                placement.release("a")
+                await anyio.wait_all_tasks_blocked()
+
+    anyio.run(go)
+    assert order == ["link", "alone-1", "alone-2"]

@@ -120,3 +120,18 @@ def test_downloads_note_whether_a_token_was_sent(fast_sim: Simulator, http: http
     http.get(video["downloadURL"])  # the API client carries the token: a leak
     mine = [d for d in fast_sim.ledger()["downloads"] if d["videoId"] == video["videoId"]]
     assert [d["withToken"] for d in mine] == [False, True]
+
+
+def test_video_begins_on_its_first_frame_and_ends_on_its_last(http: httpx.Client) -> None:
+    red = upload(http, PAID, size=(160, 90), colour="red")
+    blue = upload(http, PAID, size=(160, 90), colour="blue")
+    body = {"model": "Veo-3.1", "options": "veo-720p-8sec", "fileID": red, "end_frame_fileID": blue}
+    video = wait_final(http, create(http, account=PAID, prompt="exact", **body).json()["videoId"])
+    with av.open(io.BytesIO(httpx.get(video["downloadURL"]).content)) as container:
+        frames = [f.to_image() for f in container.decode(video=0)]
+    # Exactly the images (no caption, no dot, no blend), within the codec's error.
+    for frame, colour in ((frames[0], (255, 0, 0)), (frames[-1], (0, 0, 255))):
+        stat = ImageStat.Stat(frame)
+        assert all(abs(m - c) < 40 for m, c in zip(stat.mean, colour, strict=True)), stat.mean
+        assert max(stat.stddev) < 8, stat.stddev
+    assert max(ImageStat.Stat(frames[1]).stddev) > 8  # the frames between carry the caption

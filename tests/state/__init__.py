@@ -1,0 +1,1 @@
+"""Tests of what lasts in an output folder."""
