@@ -79,7 +79,13 @@ def open_backend(
         return
     from runner.sim import SimConfig, running_simulator
 
-    config = SimConfig(accounts=_sim_accounts(pipeline), speed=speed)  # type: ignore[arg-type]
+    # earlier_files: a pipeline's fileIDs (uploaded before, as in examples/file-ids.yaml) are
+    # files the demo account already has, so such a pipeline renders here too.
+    config = SimConfig(
+        accounts=_sim_accounts(pipeline),  # type: ignore[arg-type]
+        speed=speed,
+        earlier_files=True,
+    )
     with running_simulator(config) as sim:
         register_secret(sim.token)
         yield Backend(

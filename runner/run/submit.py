@@ -72,8 +72,9 @@ async def upload_frames(ctx: RunContext, st: TakeState, account: str) -> list[st
             raise FrameUnreadable(
                 f"cannot read frames.{role} {frame.source}: {exc.strerror}"
             ) from None
-        # The API refuses the same fileID as first and end frame: the end frame gets its own copy.
-        cache_key = f"{sha}/end" if role == "last" and frame == st.take.shot.frames.first else sha
+        # The API refuses the same fileID as first and end frame: the end frame always gets its
+        # own upload, whatever its bytes (two files with the same content are one sha256).
+        cache_key = f"{sha}/end" if role == "last" else sha
         # One upload per (account, image) even when several shot-takes want it at once.
         async with ctx.upload_lock(account, cache_key):
             file_id = ctx.journal.cached_file_id(account, cache_key)
