@@ -66,3 +66,21 @@ def test_the_flow_of_imports_is_the_one_the_contracts_check() -> None:
         if name != "runner.boundary"
     ]
     assert " → ".join(order) in _layout_section()
+
+
+def _sh_blocks(section: str) -> list[str]:
+    body = re.search(rf"## {section}\n(.*?)\n## ", README, re.DOTALL)
+    assert body is not None, f"README lost its '{section}' section"
+    return [b.strip() for b in re.findall(r"```sh\n(.*?)```", body.group(1), re.DOTALL)]
+
+
+def test_ci_runs_readmes_two_commands_in_order_in_its_fresh_clone() -> None:
+    """CI runs exactly what a newcomer runs: the set-up command, then the test command, so a
+    test that fails after the set-up's demo run (or a README command that broke) fails CI."""
+    setup, test = _sh_blocks("Set up")
+    lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text("utf-8").splitlines()]
+    assert setup in lines
+    assert f"exec {test}" in lines
+    assert lines.index(setup) < lines.index(f"exec {test}")
+    # A CI environment's token must never make the demo spend real credits.
+    assert lines.index("unset USEAPI_TOKEN USEAPI_BASE_URL") < lines.index(setup)

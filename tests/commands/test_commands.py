@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,12 +19,26 @@ from runner.spec import catalogue
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "pipelines" / "demo.yaml"
 INVALID = ROOT / "tests" / "cases" / "invalid"
+CLEAN: list[Path] = []
+"""The copy of the repository's pipelines the tests run in (set once per module)."""
 
 
-def reel(*args: str, cwd: Path = ROOT) -> tuple[int, str, str]:
-    """Run `reel ARGS` in `cwd`: (exit code, stdout, stderr)."""
+@pytest.fixture(scope="module", autouse=True)
+def _clean_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """pipelines/, examples/ and tests/cases/ as a fresh clone has them: what a user's working
+    tree holds (README's set-up leaves pipelines/renders/the-keeper) must not change a test."""
+    root = tmp_path_factory.mktemp("clone")
+    for folder in ("pipelines", "examples", "tests/cases", "schema"):
+        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("renders"))
+    CLEAN.append(root)
+    yield
+    CLEAN.remove(root)
+
+
+def reel(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
+    """Run `reel ARGS` in `cwd` (default: the clean copy): (exit code, stdout, stderr)."""
     old = Path.cwd()
-    os.chdir(cwd)
+    os.chdir(cwd or CLEAN[-1])
     try:
         result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     finally:
@@ -41,7 +57,7 @@ def test_validate_invalid_file_text() -> None:
         "validate",
         "invalid/inferred-model.yaml",
         "invalid/prompt-missing.yaml",
-        cwd=ROOT / "tests" / "cases",
+        cwd=CLEAN[-1] / "tests" / "cases",
     )
     assert code == 2
     assert out.splitlines() == [
@@ -56,7 +72,7 @@ def test_validate_invalid_file_text() -> None:
 
 def test_validate_json() -> None:
     code, out, _ = reel(
-        "validate", "--format", "json", "invalid/version.yaml", cwd=ROOT / "tests" / "cases"
+        "validate", "--format", "json", "invalid/version.yaml", cwd=CLEAN[-1] / "tests" / "cases"
     )
     assert code == 2
     assert json.loads(out) == [
@@ -74,7 +90,7 @@ def test_validate_json() -> None:
 
 def test_validate_warnings_only_exit_zero() -> None:
     code, out, _ = reel(
-        "validate", "valid/camera-moves-on-other-model.yaml", cwd=ROOT / "tests" / "cases"
+        "validate", "valid/camera-moves-on-other-model.yaml", cwd=CLEAN[-1] / "tests" / "cases"
     )
     assert code == 0
     assert out.endswith("1 file valid (1 warning)\n")
@@ -118,16 +134,16 @@ def test_plan_of_many_rows_is_plain_columns(monkeypatch: pytest.MonkeyPatch) -> 
     ]
 
 
-def test_plan_json() -> None:
-    code, out, _ = reel("plan", "--json", "pipelines/demo.yaml", "--out", "/tmp/x")
+def test_plan_json(tmp_path: Path) -> None:
+    code, out, _ = reel("plan", "--json", "pipelines/demo.yaml", "--out", str(tmp_path / "x"))
     assert code == 0
     doc = json.loads(out)
     assert doc["totalCredits"] == 257
-    assert doc["output"] == "/tmp/x"
+    assert doc["output"] == str(tmp_path / "x")
     assert sum(doc["creditsByModel"].values()) == 257
     lamp = next(t for t in doc["takes"] if t["id"] == "lamp")
     assert lamp["options"] == "768p-6sec"
-    assert lamp["frames"]["last"] == str(ROOT / "pipelines" / "images" / "lamp-on.png")
+    assert lamp["frames"]["last"] == str(CLEAN[-1] / "pipelines" / "images" / "lamp-on.png")
     assert [t["key"] for t in doc["takes"] if t["id"] == "keeper"] == [
         "keeper#1",
         "keeper#2",
@@ -143,7 +159,7 @@ def test_plan_invalid_file() -> None:
         "--retry-failed",
         "--force",
         "a",
-        cwd=ROOT / "tests" / "cases",
+        cwd=CLEAN[-1] / "tests" / "cases",
     )
     assert code == 2
     assert out == ""
