@@ -84,3 +84,35 @@ def test_ci_runs_readmes_two_commands_in_order_in_its_fresh_clone() -> None:
     assert lines.index(setup) < lines.index(f"exec {test}")
     # A CI environment's token must never make the demo spend real credits.
     assert lines.index("unset USEAPI_TOKEN USEAPI_BASE_URL") < lines.index(setup)
+
+
+def _model_rows() -> list[list[str]]:
+    table = re.search(r"\n(\| family \| model .*?)\n\n", README, re.DOTALL)
+    assert table is not None, "README lost its model table"
+    rows = [
+        [c.strip() for c in line.strip("|").split("|")] for line in table.group(1).splitlines()
+    ]
+    return rows[2:]
+
+
+def test_the_model_table_is_the_catalogue() -> None:
+    """Every model, option (as typed in a pipeline), default and credit of README's table is
+    the catalogue's, under the family name `reel models` prints."""
+    from runner.spec import catalogue
+
+    cat = catalogue.load()
+    family, listed = "", []
+    for cells in _model_rows():
+        family = cells[0] or family
+        names = re.findall(r"`([^`]+)`", cells[1])
+        assert names, cells
+        for name in names:
+            model = cat.model(name)
+            listed.append(name)
+            assert family.startswith(model.family_label), (name, family)
+            options = ", ".join(
+                f"{o.name}{'*' if o.name == model.default_option else ''} ({o.credits})"
+                for o in model.options
+            )
+            assert cells[3] == (options or f"none ({model.credits})"), name
+    assert sorted(listed) == sorted(cat.model_names)
