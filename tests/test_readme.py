@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from runner.spec.validate import load_pipeline
@@ -89,9 +91,7 @@ def test_ci_runs_readmes_two_commands_in_order_in_its_fresh_clone() -> None:
 def _model_rows() -> list[list[str]]:
     table = re.search(r"\n(\| family \| model .*?)\n\n", README, re.DOTALL)
     assert table is not None, "README lost its model table"
-    rows = [
-        [c.strip() for c in line.strip("|").split("|")] for line in table.group(1).splitlines()
-    ]
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in table.group(1).splitlines()]
     return rows[2:]
 
 
@@ -116,3 +116,25 @@ def test_the_model_table_is_the_catalogue() -> None:
             )
             assert cells[3] == (options or f"none ({model.credits})"), name
     assert sorted(listed) == sorted(cat.model_names)
+
+
+def test_the_plan_example_is_what_a_user_sees_after_the_set_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README's `reel plan` output, exactly, in a fresh copy whose demo has been run once (as
+    the set-up command does), in a pipe without COLUMNS."""
+    from click.testing import CliRunner
+
+    from runner.cli import main
+
+    block = re.search(r"```\n\$ reel plan pipelines/demo.yaml\n(.*?)```", README, re.DOTALL)
+    assert block is not None
+    shutil.copytree(
+        ROOT / "pipelines", tmp_path / "pipelines", ignore=shutil.ignore_patterns("renders")
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert CliRunner().invoke(main, ["run", "pipelines/demo.yaml"]).exit_code == 0
+    result = CliRunner().invoke(main, ["plan", "pipelines/demo.yaml"])
+    assert result.exit_code == 0
+    assert result.stdout == block.group(1)

@@ -77,7 +77,7 @@ def carry_over(st: TakeState, earlier: dict[str, Any] | None) -> None:
     frames = earlier.get("frames")
     if isinstance(frames, list):
         st.frames = [
-            FrameState(f.get("role"), f.get("path"), f.get("sha256"), f.get("fileID"))
+            FrameState(str(f.get("role")), f.get("path"), f.get("sha256"), f.get("fileID"))
             for f in frames
             if isinstance(f, dict)
         ]
