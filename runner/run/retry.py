@@ -27,6 +27,9 @@ TRANSIENT = (useapi.MaybeQueued, useapi.TransportFailed, useapi.ServerError, use
 """Refusals that say nothing about the request itself: a read can simply be asked again."""
 
 POLL_MIN = 10.0
+FIRST_POLL = 2.0
+"""Seconds from a create to its first poll: whether the job is queued or already rendering is
+shown soon, then polls follow its progress."""
 POLL_MAX = 30.0
 QUEUED_FACTOR = 2.0
 """Queued jobs are polled this many times less often than the longest rendering interval."""
@@ -71,7 +74,7 @@ class Timing:
     @property
     def first_poll(self) -> float:
         """Delay from a create to its first poll."""
-        return self.poll_min
+        return min(self.poll_min, FIRST_POLL * self.scale)
 
 
 @dataclass(slots=True)

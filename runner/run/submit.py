@@ -126,6 +126,8 @@ async def adopt(ctx: RunContext, st: TakeState, job: int, video_id: str) -> None
     ctx.claimed.add(video_id)
     st.video_id, st.credits, st.submitted = video_id, st.take.credits, time.time()
     await ctx.journal.set_video_id(job, video_id, st.take.credits)
+    # The user sees the job the moment it exists, not at its first poll.
+    ctx.show(st, "queued")
 
 
 async def _prepare(
