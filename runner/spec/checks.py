@@ -17,10 +17,12 @@ from runner.spec.catalogue import Catalogue, Model
 from runner.spec.diagnostics import Severity
 from runner.spec.images import ImageInfo, ImageProblem, inspect
 from runner.spec.keypath import KeyPath
-from runner.spec.schema_gen import ACCOUNT_PATTERN, FILE_ID_PATTERN
+from runner.spec.schema_gen import ACCOUNT_PATTERN, FILE_ID_PATTERN, URL_PATTERN
+from runner.spec.urls import url_problem
 
 FILE_ID = re.compile(FILE_ID_PATTERN)
 ACCOUNT = re.compile(ACCOUNT_PATTERN)
+URL = re.compile(URL_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,7 @@ class ShotChecker:
         out += self._frames(shot)
         out += self._accounts(shot)
         out += self._prompt(shot)
+        out += _reply_url(shot)
         return out
 
     def _frames(self, shot: ShotView) -> list[Finding]:
@@ -225,6 +228,9 @@ class ShotChecker:
 
     def _prompt(self, shot: ShotView) -> list[Finding]:
         prompt = shot.merged.get("prompt")
+        if isinstance(prompt, str) and not prompt.strip() and not shot.frame_sources():
+            message = "a shot without frames needs a prompt, and this one is empty; write one"
+            return [Finding(("prompt",), "error", "prompt", message)]
         if not isinstance(prompt, str) or shot.model is None:
             return []
         cat = self.cat
@@ -248,6 +254,18 @@ class ShotChecker:
                 offset=strays[0][0],
             )
         ]
+
+
+def _reply_url(shot: ShotView) -> list[Finding]:
+    """What the schema's pattern lets through: a URL without a valid host or port."""
+    url = shot.merged.get("replyUrl")
+    if not isinstance(url, str) or URL.match(url) is None:
+        return []  # the schema has said so
+    problem = url_problem(url)
+    if problem is None:
+        return []
+    message = f"{url[:60]!r} is not a valid URL: {problem}"
+    return [Finding(("replyUrl",), "error", "reply", message)]
 
 
 def _takes(model: Model | None, role: str) -> bool:
