@@ -142,9 +142,9 @@ def print_plan(
     by_model = ", ".join(f"{m} {c}" for m, c in plan.credits_by_model().items())
     shots = len(plan.pipeline.shots)
     lines += _wrap(f"credits by model: {by_model}", console.width, indent="  ")
-    lines.append(
-        f"total: {plan.total_credits} credits for {len(plan.takes)} videos ({shots} shots)"
-    )
+    videos = "1 video" if len(plan.takes) == 1 else f"{len(plan.takes)} videos"
+    shot_count = "1 shot" if shots == 1 else f"{shots} shots"
+    lines.append(f"total: {plan.total_credits} credits for {videos} ({shot_count})")
     if decisions is not None:
         lines += _wrap(rerun_line(decisions), console.width, indent="  ")
     _emit(lines)

@@ -112,9 +112,12 @@ def describe(event: Event) -> str | None:  # noqa: PLR0911 - one return per kind
             return f"{event.level}: {event.message}" if event.level != "info" else event.message
         case RunFinished():
             counts = ", ".join(f"{n} {s}" for s, n in event.counts)
-            why = f" ({event.reason})" if event.reason else ""
+            how: str = event.outcome
+            if event.reason:  # "interrupted (Ctrl-C)" says the outcome already
+                reason = event.reason
+                how = reason if reason.startswith(event.outcome) else f"{how} ({reason})"
             return (
-                f"finished: {event.outcome}{why}; {counts}; {event.spent} credits spent;"
+                f"finished: {how}; {counts}; {event.spent} credits spent;"
                 f" {event.requests} requests; {event.elapsed:.1f} s"
             )
     return None

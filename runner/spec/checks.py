@@ -7,6 +7,7 @@ Director camera moves, fileIDs and accounts. Each finding is a `Finding` relativ
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,7 +114,9 @@ class ShotChecker:
             local = self.base / source
             info = self.image(local)
             if isinstance(info, ImageProblem):
-                where = f" (looked for {local})" if info.message == "no such file" else ""
+                where = ""
+                if info.message == "no such file":
+                    where = f" (looked for {local}){_near_name(source, local)}"
                 out.append(Finding(path, "error", "image", f"{source}: {info.message}{where}"))
                 continue
             if info.bytes > self.cat.image_warn_bytes:
@@ -254,6 +257,19 @@ class ShotChecker:
                 offset=strays[0][0],
             )
         ]
+
+
+def _near_name(source: str, local: Path) -> str:
+    """`; did you mean 'images/door-closed.png'?` for a file of a close name beside it."""
+    try:
+        names = [p.name for p in local.parent.iterdir() if p.is_file()]
+    except OSError:
+        return ""
+    found = difflib.get_close_matches(local.name, names, n=1, cutoff=0.75)
+    if not found:
+        return ""
+    head, sep, _ = source.replace("\\", "/").rpartition("/")
+    return f"; did you mean {head + sep + found[0]!r}?"
 
 
 def _reply_url(shot: ShotView) -> list[Finding]:

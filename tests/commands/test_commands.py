@@ -226,3 +226,12 @@ def test_help_is_fast_to_import() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_plan_of_one_shot_says_1_video_and_1_shot(tmp_path: Path) -> None:
+    (tmp_path / "one.yaml").write_text(
+        "version: 1\nshots:\n  - id: kite\n    prompt: A red kite\n", encoding="utf-8"
+    )
+    code, out, _ = reel("plan", "one.yaml", cwd=tmp_path)
+    assert code == 0
+    assert out.splitlines()[-1] == "total: 25 credits for 1 video (1 shot)"

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from rich.console import Console
 
-from runner.run.display import LiveView, PlainLog
+from runner.run.display import LiveView, PlainLog, describe
 from runner.run.events import (
     AccountChanged,
     CreditsChanged,
     Notice,
+    RunFinished,
     RunStarted,
     TakeChanged,
 )
@@ -113,3 +115,21 @@ def test_the_first_poll_comes_soon_after_the_create() -> None:
     assert Timing().first_poll <= 2.0
     assert Timing(scale=1 / 300).first_poll <= 2.0 / 300
     assert Timing(poll_interval=5.0).first_poll <= 2.0
+
+
+@pytest.mark.parametrize(
+    ("outcome", "reason", "shown"),
+    [
+        ("interrupted", "interrupted (Ctrl-C)", "finished: interrupted (Ctrl-C); 1 done;"),
+        ("stopped", "the API token was rejected (401)", "finished: stopped (the API token"),
+        ("completed", None, "finished: completed; 1 done;"),
+    ],
+)
+def test_the_finished_line_says_the_outcome_once(
+    outcome: Literal["completed", "incomplete", "stopped", "interrupted"],
+    reason: str | None,
+    shown: str,
+) -> None:
+    line = describe(RunFinished(outcome, (("done", 1),), 25, 1.0, 3, reason))
+    assert line is not None
+    assert line.startswith(shown)
