@@ -22,8 +22,6 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 FPS = 8
 LONG_SIDE, SHORT_SIDE = 320, 180
 _CACHE_SIZE = 64
-VARIANTS = 4
-"""Renders of one look differ, as real takes of a shot do, in one of this many ways."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +35,8 @@ class Look:
     watermark: bool
     last_sha256: str | None = None
     variant: int = 0
-    """Which of the `VARIANTS` renders of this look (the job's sequence number modulo them)."""
+    """Which render of this look (the job's sequence number): every job is its own video, as
+    real takes of a shot are."""
 
 
 def frame_size(aspect: str) -> tuple[int, int]:
@@ -85,8 +84,10 @@ def encode_mp4(look: Look, first: bytes | None, last: bytes | None = None) -> by
             progress = index / max(1, total - 1)
             picture = Image.blend(base, end, progress) if end is not None else base.copy()
             x = int((width - 16) * (1 - progress if look.variant % 2 else progress))
-            y = height - 34 - 22 * (look.variant // 2)
-            ImageDraw.Draw(picture).ellipse((x, y, x + 16, y + 16), fill="white")
+            y = height - 34 - 22 * (look.variant // 2 % 2)
+            draw = ImageDraw.Draw(picture)
+            draw.ellipse((x, y, x + 16, y + 16), fill="white")
+            draw.text((width - 60, 8), f"render {look.variant}", fill="white")
             frame = av.VideoFrame.from_image(picture)  # type: ignore[no-untyped-call]
             frame.pts = index
             for packet in stream.encode(frame):

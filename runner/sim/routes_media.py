@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from runner.sim.abrupt import Abrupt
 from runner.sim.context import SimContext, set_account
 from runner.sim.jobs import Job
-from runner.sim.media import VARIANTS, Look
+from runner.sim.media import Look
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -27,7 +27,7 @@ def _look(job: Job, *, watermark: bool) -> Look:
         aspect=request.aspect,
         seconds=job.seconds,
         watermark=watermark,
-        variant=job.seq % VARIANTS,
+        variant=job.seq,
     )
 
 

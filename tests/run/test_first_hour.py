@@ -44,6 +44,12 @@ def test_every_shipped_pipeline_runs_to_exit_0_without_a_token(
     manifest_path = next((copy.parent / "renders").glob("*/manifest.json"))
     manifest = json.loads(manifest_path.read_text("utf-8"))
     assert {s["status"] for s in manifest["shots"]} == {"completed"}
+    # Takes of one shot are different videos (the demo's keeper, examples/takes.yaml).
+    by_shot: dict[str, list[str]] = {}
+    for shot in manifest["shots"]:
+        by_shot.setdefault(shot["id"], []).append(shot["output"]["sha256"])
+    for shot_id, hashes in by_shot.items():
+        assert len(set(hashes)) == len(hashes), f"{shot_id}: two takes are the same file"
 
 
 def test_two_files_with_the_same_bytes_as_first_and_last_frame(

@@ -79,6 +79,17 @@ def test_two_takes_of_one_shot_are_different_videos(http: httpx.Client) -> None:
     assert all(_probe(v)[0] == "h264" for v in videos)
 
 
+def test_every_take_of_one_shot_is_its_own_video(http: httpx.Client) -> None:
+    """However many takes: five jobs of the same request are five different files."""
+    videos = []
+    for _ in range(5):
+        body = create(http, account=PAID, prompt="one shot, five takes").json()
+        video = wait_final(http, body["videoId"])
+        assert "downloadURL" in video, video
+        videos.append(httpx.get(video["downloadURL"]).content)
+    assert len(set(videos)) == 5
+
+
 def test_media_of_unfinished_or_unknown_jobs_is_404(
     slow_http: httpx.Client, slow_sim: object
 ) -> None:
