@@ -23,8 +23,7 @@ from PIL import Image
 from runner.spec.catalogue import load
 from tests.report.conftest import CHROMIUM_ARGS, write_video
 
-# The first test may install chromium with apt-get (the session fixture), hence the long timeout.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.slow]
 
 STORY = """\
 version: 1
