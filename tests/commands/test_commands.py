@@ -235,3 +235,21 @@ def test_plan_of_one_shot_says_1_video_and_1_shot(tmp_path: Path) -> None:
     code, out, _ = reel("plan", "one.yaml", cwd=tmp_path)
     assert code == 0
     assert out.splitlines()[-1] == "total: 25 credits for 1 video (1 shot)"
+
+
+@pytest.mark.parametrize("args", [["models"], ["schema"], ["validate", "pipelines/demo.yaml"]])
+def test_a_reader_that_goes_away_is_not_a_bug(args: list[str]) -> None:
+    """`reel models | head -1`: the pipe closes before Reel writes; no "internal error"."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "runner", *args],
+        cwd=CLEAN[-1],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        err = process.stderr.read().decode()
+        code = process.wait(timeout=60)
+    assert code == 0, err
+    assert "internal error" not in err and "Traceback" not in err
