@@ -81,18 +81,22 @@ def _fitted(
     return lines
 
 
-def _pack(units: Sequence[str], width: int, indent: str) -> list[str]:
-    """`units` joined by ` · ` into lines of at most `width`, a unit broken only when it is
-    longer than a line on its own (then at spaces)."""
+def _pack(
+    units: Sequence[str], width: int, indent: str, sep: str = " · ", first: str | None = None
+) -> list[str]:
+    """`units` joined by `sep` into lines of at most `width` (the first line starting with
+    `first`, default `indent`), a unit broken only when it is longer than a line on its own
+    (then at spaces). A comma separator stays at the end of a line it ends."""
     lines: list[str] = []
     line = ""
     for unit in units:
-        joined = f"{line} · {unit}" if line else indent + unit
+        start = indent if lines or first is None else first
+        joined = line + sep + unit if line else start + unit
         if len(joined) <= width:
             line = joined
             continue
         if line:
-            lines.append(line)
+            lines.append(line + ("," if sep == ", " else ""))
         line = indent + unit
         if len(line) > width:
             *whole, line = _wrap(line, width, indent=indent + "  ")
@@ -139,9 +143,10 @@ def print_plan(
         lines = _fitted(console, title, [*header, "credits"], body)
     else:
         lines = _columns(title, [*header, "credits"], body)
-    by_model = ", ".join(f"{m} {c}" for m, c in plan.credits_by_model().items())
+    by_model = [f"{m} {c}" for m, c in plan.credits_by_model().items()]
+    by_model[0] = f"credits by model: {by_model[0]}"
     shots = len(plan.pipeline.shots)
-    lines += _wrap(f"credits by model: {by_model}", console.width, indent="  ")
+    lines += _pack(by_model, console.width, indent="  ", sep=", ", first="")
     videos = "1 video" if len(plan.takes) == 1 else f"{len(plan.takes)} videos"
     shot_count = "1 shot" if shots == 1 else f"{shots} shots"
     lines.append(f"total: {plan.total_credits} credits for {videos} ({shot_count})")

@@ -75,6 +75,8 @@ def test_plan_after_a_run_shows_every_shot_model_and_option_whole(
     for word in [*DEMO_SHOTS, *used_models, "Veo-3.1-S2V-Fast", *used_options]:
         assert _whole(word, out), (word, width)
     assert _whole("reuse", out) and "completed, unchanged" in " ".join(out.split())
+    for pair in ("T2V-2.3 25,", "02 37,", "I2V-2.3-Fast 45,", "Veo-3.1-S2V-Fast 60"):
+        assert pair in out, (pair, width)  # a model and its credits stay together
     assert out.splitlines()[-1] == "next run: 0 to render (0 credits), 10 reused"
 
 
