@@ -88,7 +88,8 @@ def describe(event: Event) -> str | None:  # noqa: PLR0911 - one return per kind
         case RunStarted():
             accounts = ", ".join(f"{a} (maxJobs {n})" for a, n in event.accounts)
             lines = [
-                f"run {event.run_id}: {event.takes} shot-takes, estimate {event.estimate}"
+                f"run {event.run_id}: {event.takes} shot-take{'' if event.takes == 1 else 's'},"
+                f" estimate {event.estimate}"
                 f" credits, backend {event.backend} {event.base_url}, accounts {accounts}"
             ]
             if event.note:

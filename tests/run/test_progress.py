@@ -133,3 +133,9 @@ def test_the_finished_line_says_the_outcome_once(
     line = describe(RunFinished(outcome, (("done", 1),), 25, 1.0, 3, reason))
     assert line is not None
     assert line.startswith(shown)
+
+
+def test_one_shot_take_is_singular() -> None:
+    started = RunStarted("r", "useapi", "https://x", "p.yaml", "out", 1, 25, (("111", 2),))
+    line = describe(started)
+    assert line is not None and "r: 1 shot-take, estimate 25 credits" in line
