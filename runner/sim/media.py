@@ -22,6 +22,11 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 FPS = 8
 LONG_SIDE, SHORT_SIDE = 320, 180
 _CACHE_SIZE = 64
+VARIANTS = 10
+"""Renders of one look differ visibly, as real takes of a shot do, in one of this many ways (a
+shot has at most 10 takes); every job's file also differs in its bytes (its job number in the
+MP4's comment tag), while each look is still encoded once per variant (the cache)."""
+_STAMP = b"reel-sim-job:" + b"0" * 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +40,7 @@ class Look:
     watermark: bool
     last_sha256: str | None = None
     variant: int = 0
-    """Which render of this look (the job's sequence number): every job is its own video, as
-    real takes of a shot are."""
+    """Which of the `VARIANTS` renders of this look (`MediaCache.variant`)."""
 
 
 def frame_size(aspect: str) -> tuple[int, int]:
@@ -75,6 +79,7 @@ def encode_mp4(look: Look, first: bytes | None, last: bytes | None = None) -> by
     width, height = base.size
     out = io.BytesIO()
     with av.open(out, mode="w", format="mp4") as container:
+        container.metadata["comment"] = _STAMP.decode()  # made the job's own by `stamped`
         stream = container.add_stream("libx264", rate=FPS)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.options = {"preset": "ultrafast", "tune": "stillimage"}
@@ -84,10 +89,8 @@ def encode_mp4(look: Look, first: bytes | None, last: bytes | None = None) -> by
             progress = index / max(1, total - 1)
             picture = Image.blend(base, end, progress) if end is not None else base.copy()
             x = int((width - 16) * (1 - progress if look.variant % 2 else progress))
-            y = height - 34 - 22 * (look.variant // 2 % 2)
-            draw = ImageDraw.Draw(picture)
-            draw.ellipse((x, y, x + 16, y + 16), fill="white")
-            draw.text((width - 60, 8), f"render {look.variant}", fill="white")
+            y = height - 34 - 22 * (look.variant // 2 % 5)
+            ImageDraw.Draw(picture).ellipse((x, y, x + 16, y + 16), fill="white")
             frame = av.VideoFrame.from_image(picture)  # type: ignore[no-untyped-call]
             frame.pts = index
             for packet in stream.encode(frame):
@@ -103,6 +106,11 @@ def encode_jpeg(look: Look, first: bytes | None) -> bytes:
     return out.getvalue()
 
 
+def stamped(data: bytes, job: int) -> bytes:
+    """The MP4 with `job`'s number in its comment tag: the same length, still playable."""
+    return data.replace(_STAMP, b"reel-sim-job:" + b"%020d" % job, 1)
+
+
 class MediaCache:
     """Made-once media by (kind, look); thread-safe, bounded."""
 
@@ -110,6 +118,14 @@ class MediaCache:
         self._items: OrderedDict[tuple[str, Look], bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._making: dict[tuple[str, Look], threading.Lock] = {}
+        self._variants: dict[Look, dict[int, int]] = {}
+
+    def variant(self, look: Look, job: int) -> int:
+        """The variant of `job` among the jobs of the same look: the n-th of them to be fetched
+        gets n modulo VARIANTS, so up to 10 takes of one shot all look different."""
+        with self._lock:
+            seen = self._variants.setdefault(look, {})
+            return seen.setdefault(job, len(seen) % VARIANTS)
 
     def get(self, kind: str, look: Look, first: bytes | None, last: bytes | None = None) -> bytes:
         key = (kind, look)
