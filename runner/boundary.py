@@ -1,6 +1,7 @@
 """The one error boundary: every command's outcome becomes an exit code here, and only here.
 
-A `ReelError` is printed without a traceback and exits with its code. Ctrl-C exits 130.
+A `ReelError` is printed without a traceback and exits with its code. Ctrl-C exits 130. A
+closed pipe on stdout (`| head`) ends the command quietly with 0.
 Anything else escaping a command is a bug: its traceback goes to a log file (the token
 redacted), the user is told where, and Reel exits 3.
 """
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from runner.api.redact import redact
-from runner.errors import EXIT_BUG, EXIT_INTERRUPTED, ReelError
+from runner.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, ReelError
 
 
 def _crash_log_dir() -> Path:
@@ -43,6 +44,12 @@ def boundary(command: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print("reel: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`reel validate ... | head -1`): what it read is what it wanted,
+        # not a bug. Point stdout at /dev/null so that the flush at exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the boundary: anything else is a bug
         log = write_crash_log(exc)
         print(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from runner.spec.validate import load_pipeline
@@ -69,3 +71,75 @@ def test_the_flow_of_imports_is_the_one_the_contracts_check() -> None:
         if name != "runner.boundary"
     ]
     assert " → ".join(order) in _layout_section()
+
+
+def _sh_blocks(section: str) -> list[str]:
+    body = re.search(rf"## {section}\n(.*?)\n## ", README, re.DOTALL)
+    assert body is not None, f"README lost its '{section}' section"
+    return [b.strip() for b in re.findall(r"```sh\n(.*?)```", body.group(1), re.DOTALL)]
+
+
+def test_ci_runs_readmes_two_commands_in_order_in_its_fresh_clone() -> None:
+    """CI runs exactly what a newcomer runs: the set-up command, then the test command, so a
+    test that fails after the set-up's demo run (or a README command that broke) fails CI."""
+    setup, test = _sh_blocks("Set up")
+    lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text("utf-8").splitlines()]
+    assert setup in lines
+    assert f"exec {test}" in lines
+    assert lines.index(setup) < lines.index(f"exec {test}")
+    # A CI environment's token must never make the demo spend real credits.
+    assert lines.index("unset USEAPI_TOKEN USEAPI_BASE_URL") < lines.index(setup)
+
+
+def _model_rows() -> list[list[str]]:
+    table = re.search(r"\n(\| family \| model .*?)\n\n", README, re.DOTALL)
+    assert table is not None, "README lost its model table"
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in table.group(1).splitlines()]
+    return rows[2:]
+
+
+def test_the_model_table_is_the_catalogue() -> None:
+    """Every model, option (as typed in a pipeline), default and credit of README's table is
+    the catalogue's, under the family name `reel models` prints."""
+    from runner.spec import catalogue
+
+    cat = catalogue.load()
+    family, listed = "", []
+    for cells in _model_rows():
+        family = cells[0] or family
+        names = re.findall(r"`([^`]+)`", cells[1])
+        assert names, cells
+        for name in names:
+            model = cat.model(name)
+            listed.append(name)
+            assert family.startswith(model.family_label), (name, family)
+            options = ", ".join(
+                f"{o.name}{'*' if o.name == model.default_option else ''} ({o.credits})"
+                for o in model.options
+            )
+            assert cells[3] == (options or f"none ({model.credits})"), name
+    assert sorted(listed) == sorted(cat.model_names)
+
+
+def test_the_plan_example_is_what_a_user_sees_after_the_set_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README's `reel plan` output, exactly, in a fresh copy whose demo has been run once (as
+    the set-up command does), in a pipe without COLUMNS."""
+    from click.testing import CliRunner
+
+    from runner.cli import main
+
+    block = re.search(r"```\n\$ reel plan pipelines/demo.yaml\n(.*?)```", README, re.DOTALL)
+    assert block is not None
+    shutil.copytree(
+        ROOT / "pipelines",
+        tmp_path / "pipelines",
+        ignore=shutil.ignore_patterns("renders", "*.lock"),
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert CliRunner().invoke(main, ["run", "pipelines/demo.yaml"]).exit_code == 0
+    result = CliRunner().invoke(main, ["plan", "pipelines/demo.yaml"])
+    assert result.exit_code == 0
+    assert result.stdout == block.group(1)

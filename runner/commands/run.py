@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import anyio
 import click
@@ -86,7 +87,11 @@ def main(
         if lock is not None:
             take_from_lock(lock, chosen, pipe.output, backend, options)
         if backend.real:
-            confirm_spend(to_render(chosen, pipe.output, backend.journal_id, options), options)
+            confirm_spend(
+                to_render(chosen, pipe.output, backend.journal_id, options),
+                options,
+                backend.base_url,
+            )
         try:
             with _sink(as_json) as sink:
                 # Every shot-take goes in (the manifest stays whole); --only decides which are sent.
@@ -234,13 +239,16 @@ def to_render(
         journal.close()
 
 
-def confirm_spend(takes: list[ShotTake], options: RunOptions) -> None:
-    """Against the real API, ask before spending; without a terminal, demand --yes."""
+def confirm_spend(takes: list[ShotTake], options: RunOptions, base_url: str) -> None:
+    """Against the real API, ask before spending; without a terminal, demand --yes. The
+    question names the host the credits go to (`--base-url` may point elsewhere)."""
     if options.yes or not takes:
         return
     estimate = sum(t.credits for t in takes)
     cap = f" (capped at {options.max_credits})" if options.max_credits is not None else ""
-    what = f"{len(takes)} videos, estimated {estimate} credits{cap} on useapi.net"
+    host = urlsplit(base_url).netloc or base_url
+    videos = "1 video" if len(takes) == 1 else f"{len(takes)} videos"
+    what = f"{videos}, estimated {estimate} credits{cap} on {host}"
     if not sys.stdin.isatty():
         raise UsageError(
             f"this run would spend real credits ({what}); nothing was spent. "

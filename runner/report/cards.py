@@ -148,7 +148,7 @@ def _facts(card: CardView) -> str:
     shot = card.shot
     credits = credits_html(shot)
     rows = [
-        _fact("model", f"<code>{esc(shot.model)}</code>"),
+        _fact("model", f"<code class='id'>{esc(shot.model)}</code>"),
         _fact("options", esc(shot.options or _fixed_format(shot.model))),
         _fact("aspect", esc(shot.aspect_ratio or "\u2014")),
         _fact("credits", credits),

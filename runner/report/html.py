@@ -61,16 +61,31 @@ def _summary(run: RunView) -> str:
     if run.started and run.ended and when(run.started)[:10] == when(run.ended)[:10]:
         ended = esc(when(run.ended)[11:])  # the same day: the time says enough
     spent = f"{run.credits_spent} <span class='dim'>of {run.credits_estimated} estimated</span>"
+    simulated = " <span class='dim'>(simulated)</span>" * _sim(run)
     facts = [
         _fact("pipeline", f"<code>{esc(run.pipeline)}</code>", wide=True),
         _fact("started", esc(when(run.started))),
         _fact("ended", ended),
-        _fact("wall time", esc(span(between(run.started, run.ended)))),
+        _fact("wall time, this run", esc(span(between(run.started, run.ended)))),
         _fact("backend", backend, wide=True),
-        _fact("credits", spent + (" <span class='dim'>(simulated)</span>" * _sim(run))),
+        # A rerun reuses what earlier runs paid for: the totals are of all runs, and what this
+        # run itself sent is said apart, next to its wall time.
+        _fact("credits, all runs", spent + simulated),
+        _fact("credits, this run", f"{_spent_this_run(run)}{simulated}"),
         _fact("run", f"<code class='id'>{esc(run.run_id)}</code>"),
     ]
     return f'<dl class="summary">{"".join(facts)}</dl>'
+
+
+def _spent_this_run(run: RunView) -> int:
+    """Credits of the jobs this run created (submitted after it started)."""
+    if run.started is None:
+        return run.credits_spent
+    return sum(
+        s.credits
+        for s in run.shots
+        if not s.reused and s.submitted is not None and s.submitted >= run.started
+    )
 
 
 def _sim(run: RunView) -> bool:
@@ -92,7 +107,8 @@ def _bar(part: int, whole: int) -> str:
 def _credits(run: RunView) -> str:
     models = sorted(set(run.estimated_by_model) | set(run.spent_by_model))
     rows = "".join(
-        f"<tr><td><code>{esc(m)}</code></td><td class='num'>{run.spent_by_model.get(m, 0)}</td>"
+        f"<tr><td><code class='id'>{esc(m)}</code></td>"
+        f"<td class='num'>{run.spent_by_model.get(m, 0)}</td>"
         f"<td class='num'>{run.estimated_by_model.get(m, 0)}</td>"
         f"<td>{_bar(run.spent_by_model.get(m, 0), run.estimated_by_model.get(m, 0))}</td></tr>"
         for m in models

@@ -80,10 +80,13 @@ def open_backend(
         return
     from runner.sim import SimConfig, running_simulator
 
+    # earlier_files: a pipeline's fileIDs (uploaded before, as in examples/file-ids.yaml) are
+    # files the demo account already has, so such a pipeline renders here too.
     config = SimConfig(
         accounts=_sim_accounts(pipeline),  # type: ignore[arg-type]
         speed=speed,
         catalogue=catalogue.load(),  # the pipeline's, with its overlay
+        earlier_files=True,
     )
     with running_simulator(config) as sim:
         register_secret(sim.token)

@@ -5,7 +5,13 @@ Each is a sink for the scheduler's events (`runner.run.events`); none of them de
   (uploading, queued, rendering n%, downloading, done, failed with its reason), credits spent of
   the estimate, and an ETA from the pace of completions so far.
 - `JsonLines` (`--json`): one JSON object per event on stdout.
-- `PlainLog` (stdout is not a terminal): one line per meaningful change, no progress spam.
+- `PlainLog` (stdout is not a terminal): one line per meaningful change: each state a shot-take
+  enters (queued with its job id, rendering, downloading, done...) and every 25 % of a render,
+  so that a log of a real run, whose renders take minutes, never goes quiet for long.
+
+The live view fits the terminal: the header, the account slots and the summary line (credits,
+counts, ETA) always show; the active shot-takes fill what rows are left, and finished ones fold
+into the summary's counts.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import os
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from typing import TextIO
 
 from rich.console import Console, Group, RenderableType
@@ -46,6 +53,11 @@ _STYLE = {
     "queued": "blue",
 }
 LIVE_ROWS = 18
+"""Shot-take rows the live view shows at most, however tall the terminal."""
+SHOTS_FRAME = 5
+"""Lines of the shots table besides its rows: title, borders, header."""
+MILESTONE = 25
+"""Percent steps of a render that the plain log reports."""
 
 
 def _write(out: TextIO, line: str) -> None:
@@ -76,14 +88,21 @@ def describe(event: Event) -> str | None:  # noqa: PLR0911 - one return per kind
         case RunStarted():
             accounts = ", ".join(f"{a} (maxJobs {n})" for a, n in event.accounts)
             lines = [
-                f"run {event.run_id}: {event.takes} shot-takes, estimate {event.estimate}"
+                f"run {event.run_id}: {event.takes} shot-take{'' if event.takes == 1 else 's'},"
+                f" estimate {event.estimate}"
                 f" credits, backend {event.backend} {event.base_url}, accounts {accounts}"
             ]
             if event.note:
                 lines.insert(0, event.note)
             return "\n".join(lines)
-        case TakeChanged(phase="rendering" | "queued" | "waiting" | "submitting"):
+        case TakeChanged(phase="waiting" | "submitting"):
             return None
+        case TakeChanged(phase="queued"):
+            job = f" as {event.video_id}" if event.video_id else ""
+            return f"{event.key}: queued on {event.account}{job}"
+        case TakeChanged(phase="rendering"):
+            done = f" {event.percent}%" if event.percent else ""
+            return f"{event.key}: rendering{done} on {event.account}"
         case TakeChanged():
             where = f" on {event.account}" if event.account else ""
             why = f": {event.detail}" if event.detail else ""
@@ -94,9 +113,12 @@ def describe(event: Event) -> str | None:  # noqa: PLR0911 - one return per kind
             return f"{event.level}: {event.message}" if event.level != "info" else event.message
         case RunFinished():
             counts = ", ".join(f"{n} {s}" for s, n in event.counts)
-            why = f" ({event.reason})" if event.reason else ""
+            how: str = event.outcome
+            if event.reason:  # "interrupted (Ctrl-C)" says the outcome already
+                reason = event.reason
+                how = reason if reason.startswith(event.outcome) else f"{how} ({reason})"
             return (
-                f"finished: {event.outcome}{why}; {counts}; {event.spent} credits spent;"
+                f"finished: {how}; {counts}; {event.spent} credits spent;"
                 f" {event.requests} requests; {event.elapsed:.1f} s"
             )
     return None
@@ -108,12 +130,30 @@ class PlainLog:
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout
         self._parked: set[str] = set()
+        self._progress: dict[str, tuple[str, int]] = {}
+        """Per shot-take, the last progress phase logged and its milestone."""
+
+    def _is_news(self, event: TakeChanged) -> bool:
+        """A progress phase is logged when it is entered and at each MILESTONE of a render."""
+        if event.phase not in ("queued", "rendering"):
+            self._progress.pop(event.key, None)
+            return True
+        step = (event.percent or 0) // MILESTONE * MILESTONE if event.phase == "rendering" else 0
+        last = self._progress.get(event.key)
+        if last is not None and last[0] == event.phase and last[1] >= step:
+            return False
+        self._progress[event.key] = (event.phase, step)
+        return True
 
     def emit(self, event: Event) -> None:
         if isinstance(event, AccountChanged):
             if event.parked is None or event.account in self._parked:
                 return
             self._parked.add(event.account)
+        if isinstance(event, TakeChanged) and not self._is_news(event):
+            return
+        if isinstance(event, TakeChanged) and event.phase == "rendering" and event.percent:
+            event = replace(event, percent=event.percent // MILESTONE * MILESTONE)
         line = describe(event)
         if line:
             _write(self.out, redact(line))
@@ -168,26 +208,50 @@ class LiveView:
     def render(self) -> RenderableType:
         takes = list(self.takes.values())
         counts: Counter[str] = Counter(t.phase for t in takes)
-        accounts = Table(title="accounts", expand=False)
-        for col in ("account", "slots in use", "state"):
-            accounts.add_column(col)
-        for a in list(self.accounts.values()):
-            accounts.add_row(a.account, f"{a.in_use}/{a.max_jobs}", a.parked or "ok")
-        shots = Table(title="shots", expand=False)
-        for col in ("shot-take", "account", "state"):
-            shots.add_column(col)
-        active = [t for t in takes if t.phase not in ENDED and t.phase != "waiting"]
-        ended = [t for t in takes if t.phase in ENDED][-max(0, LIVE_ROWS - len(active)) :]
-        for t in (active + ended)[:LIVE_ROWS]:
-            state = f"{t.phase} {t.percent}%" if t.phase == "rendering" and t.percent else t.phase
-            if t.detail and t.phase in ("failed", "moderated", "skipped"):
-                state += f": {t.detail}"
-            shots.add_row(t.key, t.account or "-", Text(state, style=_STYLE.get(t.phase, "")))
+        # One line for the accounts' slots: the rows of a short terminal go to the shot-takes.
+        accounts = Text(
+            "slots in use: "
+            + " · ".join(
+                f"{a.account} {a.in_use}/{a.max_jobs}" + (f" ({a.parked})" if a.parked else "")
+                for a in list(self.accounts.values())
+            )
+        )
         summary = ", ".join(f"{n} {p}" for p, n in sorted(counts.items()))
         status = Text(
             f"credits {self.spent} of {self.estimate} estimated · {summary} · "
             f"ETA {self._eta(counts)}"
         )
-        parts: list[RenderableType] = [Text(redact(self.header)), accounts, shots, status]
-        parts.extend(Text(redact(n)) for n in self.notices[-5:])
-        return Group(*parts)
+        fixed: list[RenderableType] = [Text(redact(self.header)), accounts]
+        notes = [Text(redact(n)) for n in self.notices[-3:]]
+        used = sum(self._lines(part) for part in (*fixed, status, *notes))
+        shots = self._shots(takes, self.console.height - used - SHOTS_FRAME)
+        return Group(*fixed, *([shots] if shots is not None else []), status, *notes)
+
+    def _lines(self, part: RenderableType) -> int:
+        return len(self.console.render_lines(part, self.console.options, pad=False))
+
+    def _shots(self, takes: list[TakeChanged], room: int) -> Table | None:
+        """The active shot-takes (then the latest failures) in at most `room` rows, one line
+        each; done and reused ones are only counted in the summary."""
+        rows = min(room, LIVE_ROWS)
+        if rows < 1:
+            return None
+        active = [t for t in takes if t.phase not in ENDED and t.phase != "waiting"]
+        failed = [t for t in takes if t.phase in ("failed", "moderated", "skipped")]
+        shown = (active + failed[::-1])[:rows]
+        hidden = len(active) + len(failed) - len(shown)
+        if hidden:
+            shown = shown[: rows - 1]
+            hidden += 1
+        shots = Table(title="shots", expand=False)
+        shots.add_column("shot-take", no_wrap=True)
+        shots.add_column("account", no_wrap=True)
+        shots.add_column("state", no_wrap=True, overflow="ellipsis")
+        for t in shown:
+            state = f"{t.phase} {t.percent}%" if t.phase == "rendering" and t.percent else t.phase
+            if t.detail and t.phase in ("failed", "moderated", "skipped"):
+                state += f": {t.detail}"
+            shots.add_row(t.key, t.account or "-", Text(state, style=_STYLE.get(t.phase, "")))
+        if hidden:
+            shots.add_row(f"… {hidden} more", "", "")
+        return shots

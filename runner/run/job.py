@@ -86,17 +86,21 @@ async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
     if _start_afresh(ctx, record, out):
         return False
     st.account, st.attempts, st.journal_id = record.account, record.attempts, record.id
-    st.submitted, st.video_id, st.credits = record.submitted, record.video_id, record.credits
+    # Times the earlier manifest gave (carried over) stay as it said them: the review page's
+    # render times must not move on a rerun.
+    st.submitted = st.submitted or record.submitted
+    st.video_id, st.credits = record.video_id, record.credits
     if record.state in ("failed", "moderated"):
         ended: Literal["failed", "moderated"] = (
             "failed" if record.state == "failed" else "moderated"
         )
-        st.completed = record.completed
+        st.completed = st.completed or record.completed
         st.end(ended, f"{record.error or ended} (earlier run; --retry-failed renders it again)")
         ctx.show(st, ended, detail=st.error)
         return True
     if out is not None:
-        st.output, st.reused, st.completed = out, True, record.completed
+        st.output, st.reused = out, True
+        st.completed = st.completed or record.completed
         st.end("completed")
         ctx.show(st, "reused")
         return True
@@ -161,11 +165,9 @@ async def _report_only(ctx: RunContext, st: TakeState) -> None:
     out = await _intact(record) if record is not None and record.state == "completed" else None
     if record is not None and out is not None:
         st.account, st.video_id, st.credits = record.account, record.video_id, record.credits
-        st.attempts, st.submitted, st.completed = (
-            record.attempts,
-            record.submitted,
-            record.completed,
-        )
+        st.attempts = record.attempts
+        st.submitted = st.submitted or record.submitted
+        st.completed = st.completed or record.completed
         st.output, st.reused = out, True
         st.end("completed")
         ctx.show(st, "reused")
@@ -176,7 +178,8 @@ async def _report_only(ctx: RunContext, st: TakeState) -> None:
 
 async def _fresh(ctx: RunContext, st: TakeState) -> None:
     shot = st.take.shot
-    st.queued = time.time()
+    # A new job: nothing carried over from an earlier run's manifest applies to it.
+    st.queued, st.submitted, st.completed, st.frames = time.time(), None, None, []
     while True:
         ctx.show(st, "waiting")
         account = await ctx.placement.acquire(shot.account, first=shot.id in ctx.chained)

@@ -23,6 +23,9 @@ TRANSIENT = (useapi.MaybeQueued, useapi.TransportFailed, useapi.ServerError, use
 """Refusals that say nothing about the request itself: a read can simply be asked again."""
 
 POLL_MIN = 10.0
+FIRST_POLL = 2.0
+"""Seconds from a create to its first poll: whether the job is queued or already rendering is
+shown soon, then polls follow its progress."""
 POLL_MAX = 30.0
 QUEUED_FACTOR = 2.0
 """A waiting job with none of ours rendering on its account is read this many times less often
@@ -67,9 +70,10 @@ class Timing:
 
     @property
     def first_poll(self) -> float:
-        """Delay from a create to the first read of its account's list (that read, and every
-        later one, shows whether the job renders or waits in the queue)."""
-        return self.poll_interval if self.poll_interval is not None else POLL_MAX * self.scale
+        """Delay from a create to the first read of its job: soon, so that the display says
+        whether it renders or waits (a read of the account's list, shared by the jobs made
+        together, and none while another of ours renders there: `runner.run.watch`)."""
+        return min(self.poll_min, FIRST_POLL * self.scale)
 
 
 async def patiently(call: Callable[[], Awaitable[T]], timing: Timing, tries: int = 8) -> T:

@@ -39,7 +39,14 @@ from runner.spec.pipeline import Account as PipelineAccount
 from runner.state import rerun
 from runner.state.frames import FrameStore
 from runner.state.journal import Journal
-from runner.state.manifest import MANIFEST_NAME, ManifestWriter, RunInfo, build
+from runner.state.manifest import (
+    MANIFEST_NAME,
+    ManifestWriter,
+    RunInfo,
+    build,
+    carry_over,
+    earlier_entries,
+)
 from runner.state.plan import ShotTake
 from runner.state.supersede import History
 from runner.state.takestate import Budget, TakeState
@@ -173,6 +180,9 @@ async def execute(
     journal = Journal(settings.output / STATE_DIR, settings.backend_id or settings.base_url)
     journal.start_run(run_id, str(settings.pipeline))
     states = [TakeState(t, selected=_selected(settings, t)) for t in takes]
+    earlier = earlier_entries(settings.output / MANIFEST_NAME)
+    for st in states:
+        carry_over(st, earlier.get(st.key))
     info = RunInfo(
         settings.pipeline, settings.output, run_id, settings.backend, settings.base_url, started
     )

@@ -28,8 +28,11 @@ LONG_SIDE, SHORT_SIDE = 320, 180
 """The size of a look that names none (the smallest the simulator serves)."""
 AUDIO_RATE = 24_000
 _CACHE_SIZE = 64
-VARIANTS = 4
-"""Renders of one look differ, as real takes of a shot do, in one of this many ways."""
+VARIANTS = 10
+"""Renders of one look differ visibly, as real takes of a shot do, in one of this many ways (a
+shot has at most 10 takes); every job's file also differs in its bytes (its job number in the
+MP4's comment tag), while each look is still encoded once per variant (the cache)."""
+_STAMP = b"reel-sim-job:" + b"0" * 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +46,7 @@ class Look:
     watermark: bool
     last_sha256: str | None = None
     variant: int = 0
-    """Which of the `VARIANTS` renders of this look (the job's sequence number modulo them)."""
+    """Which of the `VARIANTS` renders of this look (`MediaCache.variant`)."""
     size: tuple[int, int] | None = None
     """Width and height served; None: 320x180 (180x320 for 9:16)."""
     audio: bool = False
@@ -121,6 +124,7 @@ def encode_mp4(look: Look, first: bytes | None, last: bytes | None = None) -> by
     dot = round(16 * max(1.0, min(width, height) / SHORT_SIDE))
     out = io.BytesIO()
     with av.open(out, mode="w", format="mp4") as container:
+        container.metadata["comment"] = _STAMP.decode()  # made the job's own by `stamped`
         stream = container.add_stream("libx264", rate=FPS)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.options = {"preset": "ultrafast", "tune": "stillimage"}
@@ -131,7 +135,7 @@ def encode_mp4(look: Look, first: bytes | None, last: bytes | None = None) -> by
             progress = index / max(1, total - 1)
             picture = Image.blend(base, end, progress) if end is not None else base.copy()
             x = int((width - dot) * (1 - progress if look.variant % 2 else progress))
-            y = height - round(dot * 2.1) - round(dot * 1.4) * (look.variant // 2)
+            y = height - round(dot * 2.1) - round(dot * 1.4) * (look.variant // 2 % 5)
             ImageDraw.Draw(picture).ellipse((x, y, x + dot, y + dot), fill="white")
             if index == 0 and opening is not None:
                 picture = opening
@@ -203,6 +207,11 @@ def encode_jpeg(look: Look, first: bytes | None) -> bytes:
     return out.getvalue()
 
 
+def stamped(data: bytes, job: int) -> bytes:
+    """The MP4 with `job`'s number in its comment tag: the same length, still playable."""
+    return data.replace(_STAMP, b"reel-sim-job:" + b"%020d" % job, 1)
+
+
 class MediaCache:
     """Made-once media by (kind, look); thread-safe, bounded."""
 
@@ -210,6 +219,14 @@ class MediaCache:
         self._items: OrderedDict[tuple[str, Look], bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._making: dict[tuple[str, Look], threading.Lock] = {}
+        self._variants: dict[Look, dict[int, int]] = {}
+
+    def variant(self, look: Look, job: int) -> int:
+        """The variant of `job` among the jobs of the same look: the n-th of them to be fetched
+        gets n modulo VARIANTS, so up to 10 takes of one shot all look different."""
+        with self._lock:
+            seen = self._variants.setdefault(look, {})
+            return seen.setdefault(job, len(seen) % VARIANTS)
 
     def get(self, kind: str, look: Look, first: bytes | None, last: bytes | None = None) -> bytes:
         key = (kind, look)

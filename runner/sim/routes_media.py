@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -12,26 +13,27 @@ from starlette.responses import JSONResponse, Response
 from runner.sim.abrupt import Abrupt
 from runner.sim.context import SimContext, set_account
 from runner.sim.jobs import Job
-from runner.sim.media import VARIANTS, Look, has_audio, served_size
+from runner.sim.media import Look, has_audio, served_size, stamped
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def _look(job: Job, *, watermark: bool, scale: float) -> Look:
-    """What a job's media shows: its reported size (times `scale`), sound when its model has it."""
+def _look(ctx: SimContext, job: Job, *, watermark: bool) -> Look:
+    """What a job's media shows: its reported size (times the media scale), sound when its
+    model has it, and its variant (takes of one shot are different videos)."""
     request = job.request
     first, last = request.first, request.last
-    return Look(
+    look = Look(
         prompt=request.prompt,
         first_sha256=first.sha256 if first else None,
         last_sha256=last.sha256 if last else None,
         aspect=request.aspect,
         seconds=job.seconds,
         watermark=watermark,
-        variant=job.seq % VARIANTS,
-        size=served_size(job.width, job.height, scale),
+        size=served_size(job.width, job.height, ctx.world.config.media_scale),
         audio=has_audio(request.model),
     )
+    return replace(look, variant=ctx.media.variant(look, job.seq))
 
 
 def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -51,6 +53,8 @@ async def _serve(ctx: SimContext, request: Request, job: Job, kind: str, look: L
     first = job.request.first.data if job.request.first else None
     last = job.request.last.data if job.request.last else None
     data = await asyncio.to_thread(ctx.media.get, kind, look, first, last)
+    if kind == "mp4":
+        data = stamped(data, job.seq)
     media_type = "video/mp4" if kind == "mp4" else "image/jpeg"
     headers = {"Accept-Ranges": "bytes"}
     status = 200
@@ -88,16 +92,14 @@ async def video_file(ctx: SimContext, request: Request) -> Response:
         return ctx.refuse(request, 404, "Not found.")
     if not watermark and ctx.world.accounts[job.account].config.plan != "paid":
         return ctx.refuse(request, 404, "Not found.")
-    look = _look(job, watermark=watermark, scale=ctx.world.config.media_scale)
-    return await _serve(ctx, request, job, "mp4", look)
+    return await _serve(ctx, request, job, "mp4", _look(ctx, job, watermark=watermark))
 
 
 async def cover(ctx: SimContext, request: Request) -> Response:
     job = ctx.world.job_by_number(request.path_params["number"])
     if job is None or job.status() != 2:
         return ctx.refuse(request, 404, "Not found.")
-    look = _look(job, watermark=False, scale=ctx.world.config.media_scale)
-    return await _serve(ctx, request, job, "jpg", look)
+    return await _serve(ctx, request, job, "jpg", _look(ctx, job, watermark=False))
 
 
 async def uploaded(ctx: SimContext, request: Request) -> Response:

@@ -7,6 +7,7 @@ Director camera moves, fileIDs and accounts. Each finding is a `Finding` relativ
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +18,13 @@ from runner.spec.catalogue import Catalogue, Model
 from runner.spec.diagnostics import Severity
 from runner.spec.images import ImageInfo, ImageProblem, inspect
 from runner.spec.keypath import KeyPath
-from runner.spec.schema_gen import ACCOUNT_PATTERN, FILE_ID_PATTERN
+from runner.spec.schema_gen import ACCOUNT_PATTERN, FILE_ID_PATTERN, URL_PATTERN
 from runner.spec.storyboard import StoryParts
+from runner.spec.urls import url_problem
 
 FILE_ID = re.compile(FILE_ID_PATTERN)
 ACCOUNT = re.compile(ACCOUNT_PATTERN)
+URL = re.compile(URL_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,7 @@ class ShotChecker:
         out += self._prompt(shot)
         out += self._cast(shot)
         out += _select(shot)
+        out += _reply_url(shot)
         return out
 
     def _cast(self, shot: ShotView) -> list[Finding]:
@@ -150,7 +154,9 @@ class ShotChecker:
             local = self.base / source
             info = self.image(local)
             if isinstance(info, ImageProblem):
-                where = f" (looked for {local})" if info.message == "no such file" else ""
+                where = ""
+                if info.message == "no such file":
+                    where = f" (looked for {local}){_near_name(source, local)}"
                 out.append(Finding(path, "error", "image", f"{source}: {info.message}{where}"))
                 continue
             if info.bytes > self.cat.image_warn_bytes:
@@ -265,6 +271,9 @@ class ShotChecker:
 
     def _prompt(self, shot: ShotView) -> list[Finding]:
         prompt = shot.merged.get("prompt")
+        if isinstance(prompt, str) and not prompt.strip() and not shot.frame_sources():
+            message = "a shot without frames needs a prompt, and this one is empty; write one"
+            return [Finding(("prompt",), "error", "prompt", message)]
         if not isinstance(prompt, str) or shot.model is None:
             return []
         cat = self.cat
@@ -305,6 +314,31 @@ def _select(shot: ShotView) -> list[Finding]:
             f"raise takes to {select}",
         )
     ]
+
+
+def _near_name(source: str, local: Path) -> str:
+    """`; did you mean 'images/door-closed.png'?` for a file of a close name beside it."""
+    try:
+        names = [p.name for p in local.parent.iterdir() if p.is_file()]
+    except OSError:
+        return ""
+    found = difflib.get_close_matches(local.name, names, n=1, cutoff=0.75)
+    if not found:
+        return ""
+    head, sep, _ = source.replace("\\", "/").rpartition("/")
+    return f"; did you mean {head + sep + found[0]!r}?"
+
+
+def _reply_url(shot: ShotView) -> list[Finding]:
+    """What the schema's pattern lets through: a URL without a valid host or port."""
+    url = shot.merged.get("replyUrl")
+    if not isinstance(url, str) or URL.match(url) is None:
+        return []  # the schema has said so
+    problem = url_problem(url)
+    if problem is None:
+        return []
+    message = f"{url[:60]!r} is not a valid URL: {problem}"
+    return [Finding(("replyUrl",), "error", "reply", message)]
 
 
 def _takes(model: Model | None, role: str) -> bool:

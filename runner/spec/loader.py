@@ -28,6 +28,7 @@ from runner.spec.yaml_core import (
     nesting_bound,
     tag_name,
 )
+from runner.spec.yaml_hints import hint
 
 __all__ = ["KeyPath", "Loaded", "Marks", "load_file", "load_text"]
 
@@ -180,6 +181,9 @@ def _parse(text: str, file: str) -> Node | Diagnostic | None:
 
 def _not_yaml(exc: Exception, text: str, file: str) -> Diagnostic:
     if isinstance(exc, yaml.MarkedYAMLError):
+        told = hint(exc, text)
+        if told is not None:
+            return _diag(file, told.line, told.column, "yaml-syntax", told.message)
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)

@@ -7,12 +7,14 @@ written twice.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from runner.spec.camera import did_you_mean
-from runner.spec.catalogue import Model
+from runner.spec.catalogue import Model, Option
 from runner.spec.keypath import KeyPath, render
 from runner.spec.model_messages import Ctx, forbidden, required
 
@@ -207,7 +209,8 @@ def _min_items(c: Ctx) -> str:
 
 def _max_items(c: Ctx) -> str:
     name = c.model.name if c.model else "a subject model"
-    return f"{name} takes at most {c.expected} reference images, not {len(c.value)}"
+    images = "1 reference image" if c.expected == 1 else f"{c.expected} reference images"
+    return f"{name} takes at most {images}, not {len(c.value)}"
 
 
 _VALUE_MESSAGES: dict[str, Callable[[Ctx], str]] = {
@@ -241,12 +244,46 @@ def _enum_message(key: str, value: Any, expected: list[Any], model: Model | None
         return f"{shown} is not a model{did_you_mean(text, names)} (`reel models` lists them)"
     if key == "options":
         owner = f"{model.name} has no option" if model else "there is no option"
-        return f"{owner} {shown}{did_you_mean(text, expected)} (choose from {', '.join(expected)})"
+        near = nearest_option(text, model) if model else None
+        hint = f"; the nearest it has is {near!r}" if near else did_you_mean(text, expected)
+        return f"{owner} {shown}{hint} (choose from {', '.join(expected)})"
     if key == "aspectRatio":
         return f'aspectRatio must be "16:9" or "9:16", not {shown}'
     if key == "frame" and expected == ["first", "last"]:
         return f"frame must be first, last or a moment in seconds, not {shown}"
     return f"{shown} is not one of: {', '.join(map(str, expected))}"
+
+
+_RESOLUTION = re.compile(r"(\d{3,4})p|(\d)k", re.IGNORECASE)
+_SECONDS = re.compile(r"(\d{1,3})\s*s(?:ec)?", re.IGNORECASE)
+
+
+def _pixels(text: str) -> int | None:
+    found = _RESOLUTION.search(text)
+    if found is None:
+        return None
+    return int(found.group(1)) if found.group(1) else {2: 1440, 4: 2160}.get(int(found.group(2)))
+
+
+def nearest_option(value: str, model: Model) -> str | None:
+    """The model's option nearest in resolution and duration to `value` (e.g. 512p-6sec on
+    T2V-2.3 → 768p-6sec; the cheaper one on a tie), or None when `value` names neither."""
+    pixels = _pixels(value)
+    seconds_found = _SECONDS.search(value)
+    seconds = int(seconds_found.group(1)) if seconds_found else None
+    if (pixels is None and seconds is None) or not model.options:
+        return None
+
+    def distance(option: Option) -> tuple[float, int]:
+        far = 0.0
+        has = _pixels(option.resolution or "")
+        if pixels and has:
+            far += abs(math.log(has / pixels))
+        if seconds and option.seconds:
+            far += abs(math.log(option.seconds / seconds))
+        return far, option.credits
+
+    return min(model.options, key=distance).name
 
 
 def _pattern_message(key: str, value: str) -> str:

@@ -166,11 +166,49 @@ def load_pipeline(
     return build_pipeline(path.resolve(), data, views, story, left_out), found
 
 
+def _whole_number_fields(data: dict[str, Any]) -> list[KeyPath]:
+    """Where the pipeline holds a count or a version: whole numbers."""
+    paths: list[KeyPath] = [("version",), ("defaults", "takes")]
+    accounts = data.get("accounts")
+    if isinstance(accounts, dict):
+        paths += [("accounts", a, "maxJobs") for a in accounts]
+    shots = data.get("shots")
+    if isinstance(shots, list):
+        paths += [("shots", i, "takes") for i in range(len(shots))]
+    return paths
+
+
+def _value_at(data: Any, path: KeyPath) -> Any:
+    for part in path:
+        if isinstance(data, dict) and isinstance(part, str):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _whole_numbers(data: dict[str, Any], report: _Reporter) -> None:
+    """`version: 1.0`, `takes: 2.0`: JSON Schema takes 2.0 as the integer 2, but a count
+    written with a decimal point is a mistake worth a word (and the API wants integers)."""
+    for path in _whole_number_fields(data):
+        value = _value_at(data, path)
+        if isinstance(value, float) and value.is_integer():
+            report.add(
+                path,
+                "error",
+                rule_for(path),
+                f"must be a whole number: write {int(value)}, not {value}",
+            )
+
+
 def _validate(
     data: dict[str, Any], report: _Reporter, base: Path
 ) -> tuple[list[ShotView], storyboard.Storyboard, list[LeftOut]]:
     cat = catalogue.load()
     _numeric_models(data, report, cat)
+    _whole_numbers(data, report)
     top, shot_validator = validators()
     bad_defaults = report.bad_defaults
     for error in top.iter_errors(data):

@@ -50,6 +50,46 @@ def _iso(t: float | None) -> str | None:
     return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _epoch(text: Any) -> float | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return None
+
+
+def earlier_entries(path: Path) -> dict[str, dict[str, Any]]:
+    """The shot-take entries of the manifest an earlier run left, by key (none if unreadable:
+    the journal, not the manifest, is the record a rerun relies on)."""
+    try:
+        document = json.loads(path.read_text("utf-8"))
+        shots = document["shots"]
+        return {s["key"]: s for s in shots if isinstance(s, dict) and "key" in s}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def carry_over(st: TakeState, earlier: dict[str, Any] | None) -> None:
+    """Keep what the earlier manifest said of a shot-take (its frames and times: the journal
+    holds no frames and no queued time) for a rerun that reuses, resumes or reports it again; a
+    fresh render replaces them. Only for the same fingerprint: a changed shot is another video."""
+    if earlier is None or earlier.get("fingerprint") != st.take.fingerprint:
+        return
+    frames = earlier.get("frames")
+    if isinstance(frames, list):
+        st.frames = [
+            FrameState(str(f.get("role")), f.get("path"), f.get("sha256"), f.get("fileID"))
+            for f in frames
+            if isinstance(f, dict)
+        ]
+    times = earlier.get("times")
+    if isinstance(times, dict):
+        st.queued = _epoch(times.get("queued"))
+        st.submitted = _epoch(times.get("submitted"))
+        st.completed = _epoch(times.get("completed"))
+
+
 def _rel(path: Path, base: Path) -> str:
     try:
         return path.relative_to(base).as_posix()

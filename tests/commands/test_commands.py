@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,12 +19,28 @@ from runner.spec import catalogue
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "pipelines" / "demo.yaml"
 INVALID = ROOT / "tests" / "cases" / "invalid"
+CLEAN: list[Path] = []
+"""The copy of the repository's pipelines the tests run in (set once per module)."""
 
 
-def reel(*args: str, cwd: Path = ROOT) -> tuple[int, str, str]:
-    """Run `reel ARGS` in `cwd`: (exit code, stdout, stderr)."""
+@pytest.fixture(scope="module", autouse=True)
+def _clean_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """pipelines/, examples/ and tests/cases/ as a fresh clone has them: what a user's working
+    tree holds (README's set-up leaves pipelines/renders/the-keeper) must not change a test."""
+    root = tmp_path_factory.mktemp("clone")
+    for folder in ("pipelines", "examples", "tests/cases", "schema"):
+        shutil.copytree(
+            ROOT / folder, root / folder, ignore=shutil.ignore_patterns("renders", "*.lock")
+        )
+    CLEAN.append(root)
+    yield
+    CLEAN.remove(root)
+
+
+def reel(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
+    """Run `reel ARGS` in `cwd` (default: the clean copy): (exit code, stdout, stderr)."""
     old = Path.cwd()
-    os.chdir(cwd)
+    os.chdir(cwd or CLEAN[-1])
     try:
         result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     finally:
@@ -41,7 +59,7 @@ def test_validate_invalid_file_text() -> None:
         "validate",
         "invalid/inferred-model.yaml",
         "invalid/prompt-missing.yaml",
-        cwd=ROOT / "tests" / "cases",
+        cwd=CLEAN[-1] / "tests" / "cases",
     )
     assert code == 2
     assert out.splitlines() == [
@@ -56,7 +74,7 @@ def test_validate_invalid_file_text() -> None:
 
 def test_validate_json() -> None:
     code, out, _ = reel(
-        "validate", "--format", "json", "invalid/version.yaml", cwd=ROOT / "tests" / "cases"
+        "validate", "--format", "json", "invalid/version.yaml", cwd=CLEAN[-1] / "tests" / "cases"
     )
     assert code == 2
     assert json.loads(out) == [
@@ -74,7 +92,7 @@ def test_validate_json() -> None:
 
 def test_validate_warnings_only_exit_zero() -> None:
     code, out, _ = reel(
-        "validate", "valid/camera-moves-on-other-model.yaml", cwd=ROOT / "tests" / "cases"
+        "validate", "valid/camera-moves-on-other-model.yaml", cwd=CLEAN[-1] / "tests" / "cases"
     )
     assert code == 0
     assert out.endswith("1 file valid (1 warning)\n")
@@ -118,16 +136,16 @@ def test_plan_of_many_rows_is_plain_columns(monkeypatch: pytest.MonkeyPatch) -> 
     ]
 
 
-def test_plan_json() -> None:
-    code, out, _ = reel("plan", "--json", "pipelines/demo.yaml", "--out", "/tmp/x")
+def test_plan_json(tmp_path: Path) -> None:
+    code, out, _ = reel("plan", "--json", "pipelines/demo.yaml", "--out", str(tmp_path / "x"))
     assert code == 0
     doc = json.loads(out)
     assert doc["totalCredits"] == 257
-    assert doc["output"] == "/tmp/x"
+    assert doc["output"] == str(tmp_path / "x")
     assert sum(doc["creditsByModel"].values()) == 257
     lamp = next(t for t in doc["takes"] if t["id"] == "lamp")
     assert lamp["options"] == "768p-6sec"
-    assert lamp["frames"]["last"] == str(ROOT / "pipelines" / "images" / "lamp-on.png")
+    assert lamp["frames"]["last"] == str(CLEAN[-1] / "pipelines" / "images" / "lamp-on.png")
     assert [t["key"] for t in doc["takes"] if t["id"] == "keeper"] == [
         "keeper#1",
         "keeper#2",
@@ -143,7 +161,7 @@ def test_plan_invalid_file() -> None:
         "--retry-failed",
         "--force",
         "a",
-        cwd=ROOT / "tests" / "cases",
+        cwd=CLEAN[-1] / "tests" / "cases",
     )
     assert code == 2
     assert out == ""
@@ -210,3 +228,30 @@ def test_help_is_fast_to_import() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_plan_of_one_shot_says_1_video_and_1_shot(tmp_path: Path) -> None:
+    (tmp_path / "one.yaml").write_text(
+        "version: 1\nshots:\n  - id: kite\n    prompt: A red kite\n", encoding="utf-8"
+    )
+    code, out, _ = reel("plan", "one.yaml", cwd=tmp_path)
+    assert code == 0
+    assert out.splitlines()[-1] == "total: 25 credits for 1 video (1 shot)"
+
+
+@pytest.mark.parametrize("args", [["models"], ["schema"], ["validate", "pipelines/demo.yaml"]])
+def test_a_reader_that_goes_away_is_not_a_bug(args: list[str]) -> None:
+    """`reel models | head -1`: the pipe closes before Reel writes; no "internal error"."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "runner", *args],
+        cwd=CLEAN[-1],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        err = process.stderr.read().decode()
+        code = process.wait(timeout=60)
+    assert code == 0, err
+    assert "internal error" not in err and "Traceback" not in err

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,6 +15,10 @@ from PIL import Image
 from runner.sim.media import Look, encode_mp4
 from runner.state.plan import sha256_file
 
+NO_CHROMIUM = (
+    "no `chromium` on PATH: the review page's browser tests need Debian's chromium package "
+    "(`bash .ci/test` installs it with apt-get when run as root; or `apt-get install chromium`)"
+)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -124,37 +126,13 @@ class Links(HTMLParser):
                 self.urls.append((tag, name, value))
 
 
-def _install_chromium() -> str | None:
-    """Debian's chromium, installed with apt-get when we may; None (with why) when not."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return None
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    command = ["apt-get", "install", "-y", "chromium"]
-    for attempt in range(2):
-        done = subprocess.run(command, env=env, capture_output=True, timeout=900, check=False)
-        if done.returncode == 0:
-            break
-        if attempt == 0:  # a fresh machine (CI) may have no package lists yet
-            subprocess.run(
-                ["apt-get", "update"], env=env, capture_output=True, timeout=600, check=False
-            )
-    return shutil.which("chromium")
-
-
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[str]:
-    """The path of a system Chromium for Playwright; skips (saying why) where there is none.
-
-    Session-scoped, so the install is tried once and its outcome (a skip too) reused.
-    """
+    """The path of a system Chromium for Playwright; skips, saying why, where there is none
+    (pytest's -ra prints the reason in the summary). Nothing is installed from here: the test
+    command's .ci/chromium installs it, as root only, and says so."""
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed (.[test])")
-    path = _install_chromium()
+    path = shutil.which("chromium")
     if path is None:
-        pytest.skip(
-            "no `chromium` on PATH and it cannot be installed here (needs root and apt-get): "
-            "install Debian's chromium package to run the review page's browser tests"
-        )
+        pytest.skip(NO_CHROMIUM)
     yield path

@@ -24,8 +24,7 @@ from PIL import Image
 from runner.spec.catalogue import load
 from tests.report.conftest import CHROMIUM_ARGS, write_video
 
-# The first test may install chromium with apt-get (the session fixture), hence the long timeout.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.slow]
 
 STORY = """\
 version: 1
@@ -296,3 +295,29 @@ def test_the_page_fits_a_phone(phone: Opened, tmp_path: Path) -> None:
     assert all(b["width"] <= 390 - 24 for b in boxes)
     screenshot(phone, tmp_path / "report-phone.png")
     assert phone.errors == []
+
+
+def test_model_names_stay_whole_at_phone_width(browser: Any, tmp_path: Path) -> None:
+    """The longest model name, in a card and in the credits table, on one line at 320 px."""
+    from runner.report.write import write_report
+    from tests.report.conftest import shot, write_manifest
+
+    out = tmp_path / "names"
+    video = write_video(out / "crew.mp4", "crew")
+    totals = {
+        "creditsEstimated": 25,
+        "creditsSpent": 25,
+        "estimatedByModel": {"Veo-3.1-S2V-Fast": 25},
+        "spentByModel": {"Veo-3.1-S2V-Fast": 25},
+        "spentByAccount": {"111": 25},
+    }
+    write_manifest(out, [shot("crew", model="Veo-3.1-S2V-Fast", output=video)], totals=totals)
+    write_report(out)
+    opened = next(open_page(browser, out, 320, 640))
+    names = opened.page.locator("code", has_text="Veo-3.1-S2V-Fast").all()
+    assert len(names) >= 2  # the card's facts and the credits by model
+    for name in names:
+        assert name.inner_text() == "Veo-3.1-S2V-Fast"
+        assert name.evaluate("e => e.getClientRects().length") == 1
+        box = name.bounding_box()
+        assert box is not None and box["height"] < 25  # one line of 12.5 px type

@@ -136,7 +136,7 @@ def test_cards_follow_the_manifest_order_with_video_and_facts(tmp_path: Path) ->
     assert 'width="180" height="320"' in videos[1]
     assert "<dt>length</dt><dd>3.0 s</dd>" in text  # from the file itself
     assert "<dt>render</dt><dd>42 s</dd>" in text
-    assert "<dt>wall time</dt><dd>2 min 05 s</dd>" in text
+    assert "<dt>wall time, this run</dt><dd>2 min 05 s</dd>" in text
     # T2V-01 takes no options and no aspect ratio: the card says what it renders instead.
     assert "<dt>options</dt><dd>none (720p, 6 s)</dd>" in text
     assert "<dt>aspect</dt><dd>\u2014</dd>" in text
@@ -276,6 +276,41 @@ def test_reused_shots_and_frames_given_as_file_ids(tmp_path: Path) -> None:
         '</span><span class="file">file:4000000000000001</span></li>'
     ) in text
     assert "<title>storyboard · Reel storyboard (simulated)</title>" in text
+
+
+def test_after_a_no_op_rerun_the_header_says_which_credits_are_this_runs(tmp_path: Path) -> None:
+    """A rerun that reused everything spent nothing itself: its wall time sits next to what
+    this run spent (0), and the 257-of-257 totals are labelled as all runs'."""
+    out = tmp_path / "out"
+    earlier = {
+        "queued": "2026-11-23T10:00:00.000Z",
+        "submitted": "2026-11-23T10:00:01.000Z",
+        "completed": "2026-11-23T10:01:00.000Z",
+    }
+    write_manifest(
+        out,
+        [
+            shot("a", reused=True, times=earlier, output=write_video(out / "a.mp4", "a")),
+            shot("b", reused=True, times=earlier, output=write_video(out / "b.mp4", "b")),
+            shot("c"),  # submitted after this run started: this run's own job
+        ],
+        backend="useapi",
+    )
+    text = page_of(out)
+    assert "<dt>credits, all runs</dt><dd>75 <span class='dim'>of 75 estimated</span></dd>" in text
+    assert "<dt>credits, this run</dt><dd>25</dd>" in text
+    assert "<dt>wall time, this run</dt>" in text
+
+
+def test_model_names_never_break_inside(tmp_path: Path) -> None:
+    """`Veo-3.1-S2V-Fast` is a value a user types: kept on one line even at phone width."""
+    out = tmp_path / "out"
+    write_manifest(out, [shot("crew", model="Veo-3.1-S2V-Fast")])
+    text = page_of(out)
+    assert "<code class='id'>Veo-3.1-S2V-Fast</code>" in text
+    assert "<code>Veo-3.1-S2V-Fast</code>" not in text
+    css = (Path(__file__).parents[2] / "runner/report/templates/report.css").read_text("utf-8")
+    assert "code.id { word-break: normal; white-space: nowrap; }" in css
 
 
 def test_big_runs_load_video_data_only_when_asked(tmp_path: Path) -> None:

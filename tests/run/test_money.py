@@ -103,11 +103,14 @@ def test_on_a_terminal_the_estimate_is_shown_and_a_no_spends_nothing(
     monkeypatch.setattr(run_command.sys.stdin, "isatty", lambda: True)
     answer(False)
     with pytest.raises(UsageError, match="nothing was spent"):
-        run_command.confirm_spend(takes, RunOptions(max_credits=100))
-    assert asked == ["Render 6 videos, estimated 150 credits (capped at 100) on useapi.net?"]
+        run_command.confirm_spend(
+            takes, RunOptions(max_credits=100), "https://api.useapi.net/v1/minimax"
+        )
+    assert asked == ["Render 6 videos, estimated 150 credits (capped at 100) on api.useapi.net?"]
     answer(True)
-    run_command.confirm_spend(takes, RunOptions())
-    assert len(asked) == 2
+    # --base-url elsewhere: the question names that host, not useapi.net.
+    run_command.confirm_spend(takes[:1], RunOptions(), "https://proxy.example:8443/v1/minimax")
+    assert asked[1] == "Render 1 video, estimated 25 credits on proxy.example:8443?"
 
 
 def test_a_rerun_asks_only_for_what_it_may_spend(sim: Simulator, tmp_path: Path) -> None:

@@ -80,6 +80,23 @@ def test_two_takes_of_one_shot_are_different_videos(http: httpx.Client) -> None:
     assert all(_probe(v)[0] == "h264" for v in videos)
 
 
+def test_every_take_of_one_shot_is_its_own_video(http: httpx.Client) -> None:
+    """However many takes (up to a shot's 10): jobs of the same request are different files
+    that look different, and each still plays."""
+    videos, pictures = [], []
+    for _ in range(10):
+        body = create(http, account=PAID, prompt="one shot, ten takes").json()
+        video = wait_final(http, body["videoId"])
+        assert "downloadURL" in video, video
+        data = httpx.get(video["downloadURL"]).content
+        videos.append(data)
+        with av.open(io.BytesIO(data)) as container:
+            frames = list(container.decode(container.streams.video[0]))
+            pictures.append(frames[len(frames) // 3].to_image().tobytes())
+    assert len(set(videos)) == 10
+    assert len(set(pictures)) == 10
+
+
 def test_media_of_unfinished_or_unknown_jobs_is_404(
     slow_http: httpx.Client, slow_sim: object
 ) -> None:

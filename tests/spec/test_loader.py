@@ -57,6 +57,13 @@ def test_anchors_aliases_and_merge_keys() -> None:
         ("a: !!binary aGk=\n", (1, 4), "yaml-tag", "unsupported YAML tag !!binary"),
         ("a: !custom x\n", (1, 4), "yaml-tag", "unsupported YAML tag !custom"),
         ("a: [\n", (2, 1), "yaml-syntax", "YAML: "),
+        (
+            'a: 1\nb: "never\nc: 2\n',
+            (2, 4),
+            "yaml-syntax",
+            'the quote (") opened on line 2 is never closed; end the text with "',
+        ),
+        ("a:\n\t- b\n", (2, 1), "yaml-syntax", "YAML does not allow tabs; indent with spaces"),
         ("a: b\n---\nc: d\n", (2, 1), "yaml-syntax", "expected a single document"),
         ("a: *nowhere\n", (1, 4), "yaml-syntax", "undefined alias"),
         ("a: \x07\n", (1, 4), "yaml-syntax", "character U+0007 is not allowed"),
