@@ -182,6 +182,7 @@ def test_a_fresh_clone_fetches_every_video_with_no_create_and_the_same_bytes(
         "cup.mp4",
         "gulls-take1.mp4",
         "gulls-take2.mp4",
+        "cut.mp4",  # the run's cut, made from the fetched videos
     }
     # The journal and the lock agree: Bob's run leaves the committed lock exactly as it was.
     assert git(bob, "status", "--porcelain") == ""
