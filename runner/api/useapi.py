@@ -213,9 +213,15 @@ class UseApi:
         raw = await self._call("GET", f"/videos/{video_id}")
         return Video.from_json(raw if isinstance(raw, dict) else {})
 
-    async def videos(self, account: str, limit: int = 30) -> list[Video]:
-        """GET /videos/?account=A: the account's videos, newest first."""
-        raw = await self._call("GET", "/videos/", params={"account": account, "limit": limit})
+    async def videos(
+        self, account: str, limit: int = 30, last_video_id: str | None = None
+    ) -> list[Video]:
+        """GET /videos/?account=A: the account's videos, newest first (older than
+        `last_video_id` when given: the next page)."""
+        params: dict[str, str | int] = {"account": account, "limit": limit}
+        if last_video_id is not None:
+            params["lastVideoId"] = last_video_id
+        raw = await self._call("GET", "/videos/", params=params)
         return [Video.from_json(v) for v in _dicts(raw)]
 
 

@@ -10,12 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import anyio
 import httpx
 
 from runner.api.useapi import UseApi
-from runner.run.events import AccountChanged, CreditsChanged, Event, Phase, Sink, TakeChanged
+from runner.run.events import (
+    AccountChanged,
+    CreditsChanged,
+    Event,
+    Notice,
+    Phase,
+    Sink,
+    TakeChanged,
+)
 from runner.run.placement import AccountSlots, Placement
 from runner.run.retry import Timing
 from runner.state.journal import Journal
@@ -64,6 +73,10 @@ class RunContext:
 
     def emit(self, event: Event) -> None:
         self.sink.emit(event)
+
+    def say(self, message: str, level: Literal["info", "warning", "error"] = "warning") -> None:
+        """A line on screen while the run goes on (a wait that may be long, and why)."""
+        self.sink.emit(Notice(message, level))
 
     def emit_credits(self) -> None:
         self.sink.emit(CreditsChanged(spent=self.budget.spent, estimate=self.estimate))

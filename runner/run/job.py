@@ -109,7 +109,8 @@ async def _find_lost_job(ctx: RunContext, st: TakeState, record: JobRecord) -> b
     False when no job was made (send afresh)."""
     ctx.show(st, "submitting", detail="looking up a job an earlier run may have created")
     try:
-        found = await lookup_patiently(ctx, wanted(st, record.account, record.intended))
+        want = wanted(st, record.account, record.intended, stored=record.request)
+        found = await lookup_patiently(ctx, want)
     except LookupFailed as failed:
         st.end("failed", str(failed))
         ctx.show_end(st)

@@ -16,6 +16,7 @@ before anything else (inside a cancel shield, so Ctrl-C cannot lose it).
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any, Literal
 
@@ -23,7 +24,7 @@ import anyio
 
 from runner.api import useapi
 from runner.run.context import RunContext
-from runner.run.lookup import LookupFailed, lookup_patiently, wanted
+from runner.run.lookup import LookupFailed, lookup_patiently, request_of, wanted
 from runner.run.retry import LOOKUP_TRIES, TRANSPORT_TRIES
 from runner.state.takestate import FrameState, TakeState
 
@@ -164,6 +165,7 @@ async def submit(ctx: RunContext, st: TakeState, account: str, max_jobs: int) ->
             prompt=shot.prompt,
             model=shot.model,
             attempts=st.attempts,
+            request=json.dumps(request_of(body), sort_keys=True),
         )
         st.journal_id = job
         ctx.show(st, "submitting")
