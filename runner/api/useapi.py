@@ -125,6 +125,8 @@ class UseApi:
         self, config: ClientConfig, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         register_secret(config.token)
+        self.timeout = config.timeout
+        """Seconds a request may take before it counts as lost."""
         self.requests = 0
         """HTTP requests sent (for the run's figures)."""
         self._client = httpx.AsyncClient(

@@ -32,6 +32,7 @@ from runner.state.takestate import Output, TakeState
 
 async def run_take(ctx: RunContext, st: TakeState) -> None:
     """The task of one shot-take."""
+    st.credits_unsure = ctx.journal.unsure_credits(st.key)
     try:
         if not ctx.selected(st):
             await _report_only(ctx, st)
@@ -85,7 +86,9 @@ async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
     if _start_afresh(ctx, record, out):
         return False
     st.account, st.attempts, st.journal_id = record.account, record.attempts, record.id
-    st.submitted, st.video_id, st.credits = record.submitted, record.video_id, record.credits
+    st.submitted, st.video_id = record.submitted, record.video_id
+    # Without a job, a row's credits are those its lost create may have cost (credits_unsure).
+    st.credits = record.credits if record.video_id is not None else 0
     if record.state in ("failed", "moderated"):
         ended: Literal["failed", "moderated"] = (
             "failed" if record.state == "failed" else "moderated"
@@ -116,7 +119,9 @@ async def _find_lost_job(ctx: RunContext, st: TakeState, record: JobRecord) -> b
         ctx.show_end(st)
         return True
     if found is None:
-        await ctx.journal.set_state(record.id, "abandoned", "not found on rerun")
+        # It may have been sent (a kill after sending) and charged for a job no longer listed.
+        await ctx.journal.set_unsure(record.id, st.take.credits, "not found on rerun")
+        st.credits_unsure += st.take.credits
         st.video_id = None
         return False
     await adopt(ctx, st, record.id, found)

@@ -36,8 +36,6 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 30.0
 TRANSPORT_TRIES = 8
 """Sends that failed before reaching the server, before a shot-take gives up."""
-LOOKUP_TRIES = 6
-"""Times a maybe-queued create is looked up and resent before the shot-take gives up."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -277,6 +277,25 @@ class Journal:
             (time.time(), path, size, sha256, width, height, job),
         )
 
+    async def set_unsure(self, job: int, credits: int, error: str) -> None:
+        """The create was sent, its answer lost, and no lookup found its job: no job to follow
+        (state 'abandoned'), but `credits` may have been charged for it."""
+        await self._write(
+            "UPDATE jobs SET state = 'abandoned', error = ?, credits = ?, completed = ?"
+            " WHERE id = ?",
+            (error, credits, time.time(), job),
+        )
+
+    def unsure_credits(self, key: str) -> int:
+        """Credits a shot-take's lost creates may have cost, over every run on this backend
+        (rows without a job carry credits only through `set_unsure`)."""
+        row = self._reader.execute(
+            "SELECT COALESCE(SUM(credits), 0) FROM jobs WHERE key = ? AND backend = ?"
+            " AND video_id IS NULL",
+            (key, self.backend),
+        ).fetchone()
+        return int(row[0])
+
     def latest(self, key: str, fingerprint: str | None = None) -> JobRecord | None:
         """The newest job row of a shot-take (of that fingerprint, when given)."""
         if fingerprint is None:

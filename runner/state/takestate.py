@@ -52,6 +52,9 @@ class TakeState:
     completed: float | None = None
     credits: int = 0
     """Credits spent on this shot-take's job (0 until a job exists)."""
+    credits_unsure: int = 0
+    """Credits of creates sent whose answer was lost and whose job no lookup found: the API
+    may have charged them (a job moderated and removed after rendering no longer shows)."""
     output: Output | None = None
     error: str | None = None
     reused: bool = False

@@ -131,3 +131,46 @@ def _flooded_rerun(sim: Simulator, tmp_path: Path) -> None:
     assert run.result.outcome == "completed"
     assert run.shot("a#1")["videoId"] == landed["videoId"]
     assert len(run.ledger["creates"]) == FLOOD + 1, "the lost create was found, not paid again"
+
+
+class QueuedButNeverListed(httpx.AsyncBaseTransport):
+    """Every create reaches the API (a job is made and charged) but answers 502, and the
+    account's listing never shows the job: it was moderated and removed after rendering."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/videos/create"):
+            await (await self.inner.handle_async_request(request)).aread()
+            return httpx.Response(502, json={"error": "too busy", "code": 502})
+        if request.url.path.endswith("/videos/"):
+            return httpx.Response(200, json=[])
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_lost_create_that_never_shows_is_resent_once_and_counted_as_maybe_charged(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(
+        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
+    )
+    run = run_pipeline(sim, path, transport=QueuedButNeverListed())
+    charged = sum(c["credits"] for c in run.ledger["creates"])
+    assert len(run.ledger["creates"]) == 2, "one blind resend, then stop"
+    shot = run.shot("a#1")
+    assert shot["status"] == "failed"
+    assert "check that account's videos and credits" in shot["error"]
+    assert "up to 50 credits" in shot["error"]
+    assert shot["credits"] + shot["creditsUnsure"] == charged == 50
+    totals = run.manifest["totals"]
+    assert totals["creditsSpent"] + totals["creditsUnsure"] == charged
+    # A rerun sends nothing more: it reports the failure and what may have been spent.
+    again = run_pipeline(sim, path, transport=QueuedButNeverListed())
+    assert len(again.ledger["creates"]) == 2
+    assert again.shot("a#1")["status"] == "failed"
+    assert again.manifest["totals"]["creditsUnsure"] == charged
+    assert again.manifest["totals"]["creditsSpent"] == 0
