@@ -14,6 +14,7 @@ The token is registered with `runner.api.redact` and never appears in an excepti
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,26 @@ class MaybeQueued(ApiError):
     """502/504, a timeout or a dropped connection after the request was sent: the job may exist."""
 
 
+class NotTheApi(ApiError):
+    """The base URL answered with something the API never sends (an HTML page, a redirect):
+    asking again cannot help."""
+
+
+class BadReply(ApiError):
+    """The API answered 200 with something Reel must not use (a videoId of another shape)."""
+
+
+VIDEO_ID = re.compile(r"user:\d+-minimax:[A-Za-z0-9_]+-video:[A-Za-z0-9_]+")
+"""The documented shape of a videoId: nothing else goes into a URL path."""
+
+
+def checked_video_id(video_id: str) -> str:
+    """`video_id` when it has the documented shape; BadReply (showing it) otherwise."""
+    if VIDEO_ID.fullmatch(video_id) is None:
+        raise BadReply(200, f"the API answered with a videoId Reel cannot use: {video_id!r}")
+    return video_id
+
+
 class TransportFailed(ApiError):
     """Nothing reached the server (connection refused, DNS, connect timeout): safe to resend."""
 
@@ -90,6 +111,13 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
+def _is_html(response: httpx.Response) -> bool:
+    head = response.content[:200].lstrip().lower()
+    return "html" in response.headers.get("Content-Type", "") or head.startswith(
+        (b"<!doctype html", b"<html")
+    )
+
+
 def _refusal(response: httpx.Response) -> ApiError:
     try:
         body: Any = response.json()
@@ -98,6 +126,8 @@ def _refusal(response: httpx.Response) -> ApiError:
     message = body.get("error") if isinstance(body, dict) else None
     if not isinstance(message, str) or not message:
         message = response.reason_phrase or "error"
+        if _is_html(response):
+            message = f"an HTML page ({message}), not the API's JSON: is the base URL right?"
     kind = _BY_STATUS.get(response.status_code)
     if kind is None:
         kind = ServerError if response.status_code >= 500 else ApiError
@@ -155,13 +185,21 @@ class UseApi:
                 response = await self._client.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise _transport(exc) from None
-        except httpx.RequestError as exc:  # a reply that could not be decoded, redirect loops
+        except httpx.RequestError as exc:  # a reply that could not be decoded
             raise MaybeQueued(None, f"{type(exc).__name__}: {exc}") from None
         if response.status_code >= 400:
             raise _refusal(response)
+        if 300 <= response.status_code < 400:  # the API never redirects (nor is followed)
+            where = response.headers.get("Location", "nowhere")
+            raise NotTheApi(response.status_code, f"a redirect to {where}: is the base URL right?")
         try:
             return response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
+            if _is_html(response):
+                raise NotTheApi(
+                    response.status_code,
+                    "an HTML page, not the API's JSON: is the base URL right?",
+                ) from None
             # A 200 with a body we cannot read: the request did reach the server.
             raise MaybeQueued(response.status_code, "unreadable reply") from None
 
@@ -208,11 +246,12 @@ class UseApi:
         created = Created.from_json(raw if isinstance(raw, dict) else {})
         if not created.video_id:
             raise MaybeQueued(200, "the create reply carried no videoId", raw)
+        checked_video_id(created.video_id)
         return created
 
     async def video(self, video_id: str) -> Video:
         """GET /videos/{videoId}; NotFound means moderated and removed."""
-        raw = await self._call("GET", f"/videos/{video_id}")
+        raw = await self._call("GET", f"/videos/{checked_video_id(video_id)}")
         return Video.from_json(raw if isinstance(raw, dict) else {})
 
     async def videos(

@@ -149,7 +149,13 @@ async def _candidates(ctx: RunContext, want: Wanted) -> list[Video]:
     last: str | None = None
     for _page in range(MAX_PAGES):
         page = await ctx.client.videos(want.account, limit=LIST_LIMIT, last_video_id=last)
-        found += [v for v in page if v.video_id and v.video_id not in ctx.claimed and want.fits(v)]
+        found += [
+            v
+            for v in page
+            if useapi.VIDEO_ID.fullmatch(v.video_id)  # only ids that may go into a path
+            and v.video_id not in ctx.claimed
+            and want.fits(v)
+        ]
         if len(page) < LIST_LIMIT or not page[-1].video_id or not want.recent(page[-1]):
             return found[::-1]
         last = page[-1].video_id
@@ -180,7 +186,7 @@ async def lookup(ctx: RunContext, want: Wanted) -> str | None:
             if (
                 job.reply_ref == want.reply_ref
                 and job.account == want.account
-                and job.video_id
+                and useapi.VIDEO_ID.fullmatch(job.video_id)
                 and job.video_id not in ctx.claimed
             ):
                 return job.video_id

@@ -93,6 +93,7 @@ def entry(st: TakeState, output_dir: Path) -> dict[str, Any]:
             "sha256": out.sha256,
             "width": out.width,
             "height": out.height,
+            "seconds": out.duration,
         },
         "error": st.error,
     }

@@ -23,6 +23,8 @@ class Output:
     sha256: str
     width: int | None
     height: int | None
+    duration: float | None = None
+    """Seconds, as PyAV read them (None for an output reused from an earlier run)."""
 
 
 Status = Literal["pending", "running", "completed", "failed", "moderated", "skipped"]
