@@ -28,7 +28,8 @@ from runner.state.takestate import Output
 DOWNLOAD_TRIES = 8
 """Attempts at a download that broke off (truncated, reset, a 5xx)."""
 CONTENT_TRIES = 2
-"""Attempts at a download that arrived whole but is not a video (an HTML page, an image)."""
+"""Attempts at a download that is not a video (an HTML page, an image, too big), crawls or
+loops in redirects, before the shot-take fails (a rerun downloads it again)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,10 @@ class DownloadFailed(Exception):
     """The video could not be fetched completely."""
 
 
+class TooSlow(DownloadFailed):
+    """The media server sends below the minimum speed."""
+
+
 class NotAVideo(DownloadFailed):
     """What arrived whole is not a decodable video."""
 
@@ -108,7 +113,7 @@ async def _fetch_once(
                     f" {_size_text(limits.max_bytes)} cap (REEL_DOWNLOAD_MAX_MB)"
                 )
             with temp.open("wb") as f:
-                async for chunk in response.aiter_raw(1 << 16):
+                async for chunk in response.aiter_raw():  # as it comes: a trickle shows
                     f.write(chunk)
                     h.update(chunk)
                     size += len(chunk)
@@ -119,7 +124,7 @@ async def _fetch_once(
                         )
                     elapsed = time.monotonic() - started
                     if elapsed > limits.window and size < limits.min_bytes_per_second * elapsed:
-                        raise DownloadFailed(
+                        raise TooSlow(
                             f"too slow: {_size_text(size)} in {elapsed:.0f} s (below"
                             f" {limits.min_bytes_per_second / 1024:.0f} KB/s)"
                         )
@@ -148,7 +153,7 @@ async def download(
     limits = limits or DownloadLimits.from_env()
     temp = target.with_name(f".{target.name}.part")
     last = "no attempt"
-    wrong_content = 0
+    hopeless = 0
     for attempt in range(1, DOWNLOAD_TRIES + 1):
         try:
             size, digest, ctype = await _fetch_once(client, url, temp, limits)
@@ -168,8 +173,10 @@ async def download(
                 last = f"not complete after {limits.deadline:.0f} s (REEL_DOWNLOAD_DEADLINE_S)"
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
-            wrong_content += isinstance(exc, NotAVideo | httpx.TooManyRedirects)
-            if wrong_content >= CONTENT_TRIES:
+            # Wrong content, a redirect loop or a crawl is unlikely to come right soon: a rerun
+            # tries again later (the job id is kept).
+            hopeless += isinstance(exc, NotAVideo | TooSlow | httpx.TooManyRedirects | TimeoutError)
+            if hopeless >= CONTENT_TRIES:
                 break
             await anyio.sleep(timing.backoff(attempt))
             continue
@@ -196,6 +203,11 @@ def _sniff(path: Path) -> str:
     return f"starts with {head[:16]!r}"
 
 
+def _still_image(format_name: str) -> bool:
+    """PyAV opens a PNG, JPEG or GIF as a one-frame video: not what a render delivers."""
+    return "_pipe" in format_name or format_name.startswith("image2") or format_name == "gif"
+
+
 def decoded(path: Path) -> tuple[int, int, float | None] | None:
     """(width, height, seconds) of a file PyAV opens as a video and decodes a frame from;
     None for anything else."""
@@ -203,7 +215,7 @@ def decoded(path: Path) -> tuple[int, int, float | None] | None:
 
     try:
         with av.open(str(path)) as container:
-            if not container.streams.video:
+            if not container.streams.video or _still_image(container.format.name):
                 return None
             stream = container.streams.video[0]
             frame = next(container.decode(stream), None)
