@@ -5,8 +5,9 @@ A small stdlib HTTP server on 127.0.0.1 stands where the API is. The first segme
 path names the case; API calls are passed to the simulator (their replies' media addresses
 rewritten to come back here), except what the case replaces: media that are HTML pages, lie
 about their length, are not videos, never end or redirect forever; a videoId that is a path;
-a listing that answers 502 forever; an HTML page or a redirect loop where the API should be. The download limits are shrunk for
-the test (1 MB, 1 KB/s over 1 s); the default ones are in `runner.run.download`.
+a listing that answers 502 forever; an HTML page or a redirect loop where the API should be.
+The download limits are shrunk for the test (1 MB, 1 KB/s over 1 s); the defaults are in
+`runner.run.download`.
 """
 
 from __future__ import annotations
