@@ -64,6 +64,8 @@ class RunContext:
     stop_reason: str | None = None
     interrupted: bool = False
     scope: anyio.CancelScope | None = None
+    in_flight: set[anyio.CancelScope] = field(default_factory=set)
+    """The shields of creates waiting for their reply (a second Ctrl-C cancels them)."""
     _locks: dict[str, anyio.Lock] = field(default_factory=dict)
     _nudges: dict[str, set[anyio.Event]] = field(default_factory=dict)
     _upload_locks: dict[tuple[str, str], anyio.Lock] = field(default_factory=dict)
@@ -150,6 +152,12 @@ class RunContext:
             self.stop_reason = reason
         if self.scope is not None:
             self.scope.cancel()
+
+    def abandon(self) -> None:
+        """Stop waiting for the replies of creates in flight: their intents stay open in the
+        journal, and a rerun looks their jobs up before sending anything."""
+        for shield in list(self.in_flight):
+            shield.cancel()
 
     @property
     def stopping(self) -> bool:

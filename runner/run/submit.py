@@ -176,9 +176,20 @@ async def submit(ctx: RunContext, st: TakeState, account: str, max_jobs: int) ->
         since = time.time()
         try:
             async with ctx.create_lock(account):
-                with anyio.CancelScope(shield=True), anyio.fail_after(SHIELD_SECONDS):
-                    created = await ctx.client.create(body)
-                    await adopt(ctx, st, job, created.video_id)
+                with anyio.CancelScope(shield=True) as shield, anyio.fail_after(SHIELD_SECONDS):
+                    ctx.in_flight.add(shield)
+                    try:
+                        created = await ctx.client.create(body)
+                        await adopt(ctx, st, job, created.video_id)
+                    finally:
+                        ctx.in_flight.discard(shield)
+                if shield.cancel_called and st.video_id is None:
+                    st.end(
+                        "skipped",
+                        "interrupted while its create was in flight: a rerun looks"
+                        " for its job before sending",
+                    )
+                    return "done"
         except useapi.Busy:
             await ctx.journal.set_state(job, "abandoned", "429")
             st.attempts -= 1
