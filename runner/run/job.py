@@ -22,7 +22,7 @@ import anyio.to_thread
 from runner.api import useapi
 from runner.api.records import Video
 from runner.run.context import RunContext
-from runner.run.follow import fetch, follow, poll
+from runner.run.follow import fetch, follow, make_room, poll
 from runner.run.lookup import LookupFailed, lookup_patiently, wanted
 from runner.run.submit import adopt, submit
 from runner.state.journal import JobRecord, JournalWriteFailed
@@ -70,6 +70,29 @@ async def _intact(record: JobRecord) -> Output | None:
     return Output(path, record.output_bytes, record.output_sha256, record.width, record.height)
 
 
+async def _named_as_now(
+    ctx: RunContext, st: TakeState, record: JobRecord, out: Output
+) -> Output:
+    """A reused output under the name the current takes give it (`takes: 3 → 1` makes
+    `<id>-take1.mp4` into `<id>.mp4`, and back): moved, and the journal told."""
+    target = ctx.output / st.take.output_name
+    if out.path == target:
+        return out
+    room = make_room(ctx, st, target)
+    if room is not None and target.exists():
+        await room(out.sha256)
+    out.path.replace(target)
+    await ctx.journal.set_output(
+        record.id,
+        path=str(target),
+        size=out.size,
+        sha256=out.sha256,
+        width=out.width,
+        height=out.height,
+    )
+    return Output(target, out.size, out.sha256, out.width, out.height, out.duration)
+
+
 def _start_afresh(ctx: RunContext, record: JobRecord, out: Output | None) -> bool:
     """Whether the journal's record leaves nothing to resume."""
     if record.state in ("abandoned", "expired"):
@@ -98,6 +121,7 @@ async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
         ctx.show(st, ended, detail=st.error)
         return True
     if out is not None:
+        out = await _named_as_now(ctx, st, record, out)
         st.output, st.reused, st.completed = out, True, record.completed
         st.end("completed")
         ctx.show(st, "reused")
