@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -229,14 +231,17 @@ class UseApi:
         """GET /scheduler: the jobs useapi is tracking."""
         return [SchedulerJob.from_json(v) for v in _dicts(await self._call("GET", "/scheduler"))]
 
-    async def upload(self, account: str, data: bytes, content_type: str) -> Upload:
-        """POST /files/?account=A with the raw image bytes."""
+    async def upload(self, account: str, image: bytes | Path, content_type: str) -> Upload:
+        """POST /files/?account=A with the raw image bytes (a file is streamed from disk, so
+        a large image never sits in memory whole)."""
+        if isinstance(image, Path):
+            size = image.stat().st_size
+            content: bytes | AsyncIterator[bytes] = _file_chunks(image)
+            headers = {"Content-Type": content_type, "Content-Length": str(size)}
+        else:
+            content, headers = image, {"Content-Type": content_type}
         raw = await self._call(
-            "POST",
-            "/files/",
-            params={"account": account},
-            content=data,
-            headers={"Content-Type": content_type},
+            "POST", "/files/", params={"account": account}, content=content, headers=headers
         )
         return Upload.from_json(raw if isinstance(raw, dict) else {})
 
@@ -264,6 +269,12 @@ class UseApi:
             params["lastVideoId"] = last_video_id
         raw = await self._call("GET", "/videos/", params=params)
         return [Video.from_json(v) for v in _dicts(raw)]
+
+
+async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+    async with await anyio.open_file(path, "rb") as f:
+        while chunk := await f.read(1 << 16):
+            yield chunk
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:

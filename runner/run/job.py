@@ -70,9 +70,7 @@ async def _intact(record: JobRecord) -> Output | None:
     return Output(path, record.output_bytes, record.output_sha256, record.width, record.height)
 
 
-async def _named_as_now(
-    ctx: RunContext, st: TakeState, record: JobRecord, out: Output
-) -> Output:
+async def _named_as_now(ctx: RunContext, st: TakeState, record: JobRecord, out: Output) -> Output:
     """A reused output under the name the current takes give it (`takes: 3 → 1` makes
     `<id>-take1.mp4` into `<id>.mp4`, and back): moved, and the journal told."""
     target = ctx.output / st.take.output_name

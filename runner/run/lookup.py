@@ -38,6 +38,8 @@ MAX_PAGES = 50
 """Pages read before giving up (5,000 videos since the intent): then nothing is resent."""
 LOOKUP_FAILURES = 12
 """Failed lookup calls (502, timeouts) in a row before the shot-take gives up for this run."""
+LOOKUP_MIN_FAILURES = 3
+"""Failures before the deadline may end a lookup (one slow reply alone never does)."""
 LOOKUP_DEADLINE = 600.0
 """Real-API seconds a lookup may keep failing (scaled like every wait) before giving up."""
 
@@ -207,7 +209,7 @@ async def lookup_patiently(ctx: RunContext, want: Wanted) -> str | None:
         except (useapi.MaybeQueued, useapi.TransportFailed, useapi.ServerError, useapi.Busy) as exc:
             failures += 1
             left = deadline - time.monotonic()
-            if failures >= LOOKUP_FAILURES or left <= 0:
+            if failures >= LOOKUP_FAILURES or (left <= 0 and failures >= LOOKUP_MIN_FAILURES):
                 raise LookupFailed(
                     f"could not look up whether a job was made on {want.account}: {failures}"
                     f" failures, the last {exc}; the intent is kept and a rerun looks again"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any, Literal
 
 import anyio
@@ -45,7 +46,7 @@ def _content_type(path: str) -> str:
     return "image/png" if path.lower().endswith(".png") else "image/jpeg"
 
 
-async def _upload(ctx: RunContext, account: str, data: bytes, ctype: str) -> str:
+async def _upload(ctx: RunContext, account: str, data: Path, ctype: str) -> str:
     """POST /files with resends on 429/5xx/transport errors (uploads cost nothing)."""
     failures = 0
     while True:
@@ -86,12 +87,13 @@ async def upload_frames(ctx: RunContext, st: TakeState, account: str) -> list[st
                     ctx.show(st, "uploading")
                     shown = True
                 try:
-                    data = frame.path.read_bytes()
+                    file_id = await _upload(
+                        ctx, account, frame.path, _content_type(frame.path.name)
+                    )
                 except OSError as exc:
                     raise FrameUnreadable(
                         f"cannot read frames.{role} {frame.source}: {exc.strerror}"
                     ) from None
-                file_id = await _upload(ctx, account, data, _content_type(frame.path.name))
                 await ctx.journal.remember_upload(account, cache_key, file_id)
         ids.append(file_id)
         st.frames.append(FrameState(role, str(frame.path), sha, file_id))
