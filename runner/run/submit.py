@@ -281,7 +281,9 @@ async def _give_up(
     exc: Exception,
 ) -> Result:
     """Every create of the shot-take was lost and no lookup found a job: settle, then stop."""
-    found = await _settle(ctx, st, account, job, since, body)
+    # Only a create that got no answer at all may still be processed; a 502/504 was answered.
+    unanswered = isinstance(exc, TimeoutError) or getattr(exc, "status", 0) is None
+    found = await _settle(ctx, st, account, job, since, body) if unanswered else None
     if found is not None:
         return found
     st.end("failed", _lost_twice(st, account, BLIND_RESENDS + 1, exc))

@@ -161,8 +161,17 @@ def _check(path: Path, sim: Simulator) -> None:
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert [e.message for e in VALIDATOR.iter_errors(manifest)] == []
     ledger = sim.ledger()
-    shots = manifest["shots"]
-    assert len(shots) == 34
+    assert len(manifest["shots"]) == 34
+    # A shot-take whose create was lost twice and never found stops there (one blind resend at
+    # most), saying what to check and counting what may have been spent; every other one ends
+    # with a job of its own.
+    stopped = [
+        s
+        for s in manifest["shots"]
+        if s["status"] == "failed" and "check that account's videos" in s["error"]
+    ]
+    assert all(s["creditsUnsure"] >= 2 * s["creditsEstimated"] for s in stopped)
+    shots = [s for s in manifest["shots"] if s not in stopped]
     assert all(s["status"] == "completed" or s["status"] == "moderated" for s in shots)
     moderated = {j["videoId"] for j in ledger.get("jobs", []) if j.get("outcome") == "moderated"}
     creates = [c for c in ledger["creates"] if c["body"].get("prompt") != COLLEAGUE]
@@ -188,7 +197,10 @@ def _check(path: Path, sim: Simulator) -> None:
     # A job Reel paid for and does not name: only a lost create no lookup could find (moderated
     # and removed first), which the manifest counts as possibly charged.
     orphans = [c for c in creates if c["videoId"] not in named]
-    assert all(c["videoId"] in moderated for c in orphans), orphans
+    stopped_requests = {(str(s["prompt"]), frames(s["id"])) for s in stopped}
+    assert all(
+        c["videoId"] in moderated or owner[c["videoId"]] in stopped_requests for c in orphans
+    ), orphans
     assert sum(c["credits"] for c in orphans) <= manifest["totals"]["creditsUnsure"]
     assert sum(made.values()) - len(orphans) == len(shots)
     for s in shots:
