@@ -377,7 +377,15 @@ def _frame_rules(m: Model, when: tuple[tuple[str, Condition | str], ...]) -> lis
 def all_rules(cat: Catalogue, camera_pattern: str) -> list[Rule]:
     """The rules of every model, and the prompt a shot without frames needs."""
     no_frames: tuple[tuple[str, Condition | str], ...] = (("frames", ABSENT),)
-    rules = [Rule(no_frames, "prompt", REQUIRED, "a shot without frames needs a prompt")]
+    rules = [
+        Rule(no_frames, "prompt", REQUIRED, "a shot without frames needs a prompt"),
+        Rule(
+            no_frames,
+            "prompt",
+            {"pattern": r"\S"},
+            "a shot without frames needs a prompt, and this one is empty; write one",
+        ),
+    ]
     for m in cat.models.values():
         rules += model_rules(cat, m, camera_pattern)
     return rules

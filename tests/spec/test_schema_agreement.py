@@ -250,7 +250,10 @@ REEL_ONLY = frozenset(
         "file-id-not-on-pinned-account",
         "file-ids-on-two-accounts",
         "image-missing",
+        "image-missing-near-name",
         "image-not-an-image",
+        "reply-url-host",  # a host and port a URL pattern cannot judge
+        "whole-numbers",  # 2.0 is the integer 2 to JSON Schema
         "same-file-id-first-last",
         "sora-aspect-mismatch",
         "sora-wrong-size",
