@@ -151,7 +151,7 @@ def schema(manifest: bool, overlay: str | None) -> None:
     "--retry-wait",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
-    help="Base seconds to wait after 429/502/504 (default: 10-30 s, jittered).",
+    help="Base seconds to wait after 429/502/504 and failed transfers (default: 10-30 s).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Stream one JSON event per line.")
 @click.option("--retry-failed", is_flag=True, help="Render failed and moderated shots again.")

@@ -165,6 +165,7 @@ class Video:
     desc: str | None
     model: str | None
     options: str | None
+    aspect_ratio: str | None
     file_ids: frozenset[str]
     """The ids of its frames (originFiles), when the reply lists them."""
     created: float | None
@@ -206,6 +207,7 @@ class Video:
             desc=_str(raw, "desc") if "desc" in raw else _str(raw, "prompt"),
             model=_str(raw, "model"),
             options=_str(raw, "options"),
+            aspect_ratio=_str(raw, "aspectRatio"),
             file_ids=_origin_ids(raw.get("originFiles")),
             created=_time(raw, "createdAt", "created", "createTime", "created_at"),
             video_url=_str(raw, "videoURL"),

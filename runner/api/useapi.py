@@ -14,7 +14,10 @@ The token is registered with `runner.api.redact` and never appears in an excepti
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -73,6 +76,26 @@ class MaybeQueued(ApiError):
     """502/504, a timeout or a dropped connection after the request was sent: the job may exist."""
 
 
+class NotTheApi(ApiError):
+    """The base URL answered with something the API never sends (an HTML page, a redirect):
+    asking again cannot help."""
+
+
+class BadReply(ApiError):
+    """The API answered 200 with something Reel must not use (a videoId of another shape)."""
+
+
+VIDEO_ID = re.compile(r"user:\d+-minimax:[A-Za-z0-9_]+-video:[A-Za-z0-9_]+")
+"""The documented shape of a videoId: nothing else goes into a URL path."""
+
+
+def checked_video_id(video_id: str) -> str:
+    """`video_id` when it has the documented shape; BadReply (showing it) otherwise."""
+    if VIDEO_ID.fullmatch(video_id) is None:
+        raise BadReply(200, f"the API answered with a videoId Reel cannot use: {video_id!r}")
+    return video_id
+
+
 class TransportFailed(ApiError):
     """Nothing reached the server (connection refused, DNS, connect timeout): safe to resend."""
 
@@ -90,6 +113,13 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
+def _is_html(response: httpx.Response) -> bool:
+    head = response.content[:200].lstrip().lower()
+    return "html" in response.headers.get("Content-Type", "") or head.startswith(
+        (b"<!doctype html", b"<html")
+    )
+
+
 def _refusal(response: httpx.Response) -> ApiError:
     try:
         body: Any = response.json()
@@ -98,6 +128,8 @@ def _refusal(response: httpx.Response) -> ApiError:
     message = body.get("error") if isinstance(body, dict) else None
     if not isinstance(message, str) or not message:
         message = response.reason_phrase or "error"
+        if _is_html(response):
+            message = f"an HTML page ({message}), not the API's JSON: is the base URL right?"
     kind = _BY_STATUS.get(response.status_code)
     if kind is None:
         kind = ServerError if response.status_code >= 500 else ApiError
@@ -125,6 +157,8 @@ class UseApi:
         self, config: ClientConfig, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         register_secret(config.token)
+        self.timeout = config.timeout
+        """Seconds a request may take before it counts as lost."""
         self.requests = 0
         """HTTP requests sent (for the run's figures)."""
         self._client = httpx.AsyncClient(
@@ -153,13 +187,21 @@ class UseApi:
                 response = await self._client.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise _transport(exc) from None
-        except httpx.RequestError as exc:  # a reply that could not be decoded, redirect loops
+        except httpx.RequestError as exc:  # a reply that could not be decoded
             raise MaybeQueued(None, f"{type(exc).__name__}: {exc}") from None
         if response.status_code >= 400:
             raise _refusal(response)
+        if 300 <= response.status_code < 400:  # the API never redirects (nor is followed)
+            where = response.headers.get("Location", "nowhere")
+            raise NotTheApi(response.status_code, f"a redirect to {where}: is the base URL right?")
         try:
             return response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
+            if _is_html(response):
+                raise NotTheApi(
+                    response.status_code,
+                    "an HTML page, not the API's JSON: is the base URL right?",
+                ) from None
             # A 200 with a body we cannot read: the request did reach the server.
             raise MaybeQueued(response.status_code, "unreadable reply") from None
 
@@ -189,14 +231,17 @@ class UseApi:
         """GET /scheduler: the jobs useapi is tracking."""
         return [SchedulerJob.from_json(v) for v in _dicts(await self._call("GET", "/scheduler"))]
 
-    async def upload(self, account: str, data: bytes, content_type: str) -> Upload:
-        """POST /files/?account=A with the raw image bytes."""
+    async def upload(self, account: str, image: bytes | Path, content_type: str) -> Upload:
+        """POST /files/?account=A with the raw image bytes (a file is streamed from disk, so
+        a large image never sits in memory whole)."""
+        if isinstance(image, Path):
+            size = image.stat().st_size
+            content: bytes | AsyncIterator[bytes] = _file_chunks(image)
+            headers = {"Content-Type": content_type, "Content-Length": str(size)}
+        else:
+            content, headers = image, {"Content-Type": content_type}
         raw = await self._call(
-            "POST",
-            "/files/",
-            params={"account": account},
-            content=data,
-            headers={"Content-Type": content_type},
+            "POST", "/files/", params={"account": account}, content=content, headers=headers
         )
         return Upload.from_json(raw if isinstance(raw, dict) else {})
 
@@ -206,11 +251,12 @@ class UseApi:
         created = Created.from_json(raw if isinstance(raw, dict) else {})
         if not created.video_id:
             raise MaybeQueued(200, "the create reply carried no videoId", raw)
+        checked_video_id(created.video_id)
         return created
 
     async def video(self, video_id: str) -> Video:
         """GET /videos/{videoId}; NotFound means moderated and removed."""
-        raw = await self._call("GET", f"/videos/{video_id}")
+        raw = await self._call("GET", f"/videos/{checked_video_id(video_id)}")
         return Video.from_json(raw if isinstance(raw, dict) else {})
 
     async def videos(
@@ -223,6 +269,12 @@ class UseApi:
             params["lastVideoId"] = last_video_id
         raw = await self._call("GET", "/videos/", params=params)
         return [Video.from_json(v) for v in _dicts(raw)]
+
+
+async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+    async with await anyio.open_file(path, "rb") as f:
+        while chunk := await f.read(1 << 16):
+            yield chunk
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:

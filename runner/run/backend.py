@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from runner.api.redact import register_secret
+from runner.api.redact import check_token, register_secret
 from runner.api.useapi import DEFAULT_BASE_URL
 from runner.spec import catalogue
 from runner.spec.pipeline import Pipeline
@@ -76,6 +76,7 @@ def open_backend(
     token = os.environ.get("USEAPI_TOKEN", "").strip()
     if token:
         register_secret(token)
+        check_token(token)
         yield Backend("useapi", (base_url or DEFAULT_BASE_URL).rstrip("/"), token, 1.0)
         return
     from runner.sim import SimConfig, running_simulator

@@ -10,12 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import anyio
 import httpx
 
 from runner.api.useapi import UseApi
-from runner.run.events import AccountChanged, CreditsChanged, Event, Phase, Sink, TakeChanged
+from runner.run.events import (
+    AccountChanged,
+    CreditsChanged,
+    Event,
+    Notice,
+    Phase,
+    Sink,
+    TakeChanged,
+)
 from runner.run.placement import AccountSlots, Placement
 from runner.run.retry import Timing
 from runner.run.watch import Watches
@@ -61,6 +70,8 @@ class RunContext:
     scope: anyio.CancelScope | None = None
     watches: Watches | None = None
     """Every account's watcher (`runner.run.watch`), set once the run's task group is open."""
+    in_flight: set[anyio.CancelScope] = field(default_factory=set)
+    """The shields of creates waiting for their reply (a second Ctrl-C cancels them)."""
     _locks: dict[str, anyio.Lock] = field(default_factory=dict)
     _upload_locks: dict[tuple[str, str], anyio.Lock] = field(default_factory=dict)
 
@@ -69,6 +80,10 @@ class RunContext:
 
     def emit(self, event: Event) -> None:
         self.sink.emit(event)
+
+    def say(self, message: str, level: Literal["info", "warning", "error"] = "warning") -> None:
+        """A line on screen while the run goes on (a wait that may be long, and why)."""
+        self.sink.emit(Notice(message, level))
 
     def emit_credits(self) -> None:
         self.sink.emit(CreditsChanged(spent=self.budget.spent, estimate=self.estimate))
@@ -133,6 +148,12 @@ class RunContext:
             self.stop_reason = reason
         if self.scope is not None:
             self.scope.cancel()
+
+    def abandon(self) -> None:
+        """Stop waiting for the replies of creates in flight: their intents stay open in the
+        journal, and a rerun looks their jobs up before sending anything."""
+        for shield in list(self.in_flight):
+            shield.cancel()
 
     @property
     def stopping(self) -> bool:

@@ -23,7 +23,7 @@ from runner.api import useapi
 from runner.api.records import Video
 from runner.run.context import RunContext
 from runner.run.events import Notice
-from runner.run.follow import fetch, follow, poll
+from runner.run.follow import fetch, follow, make_room, poll
 from runner.run.lookup import LookupFailed, lookup_patiently, wanted
 from runner.run.submit import adopt, submit
 from runner.state.journal import JobRecord, JournalWriteFailed
@@ -33,6 +33,7 @@ from runner.state.takestate import Output, TakeState
 
 async def run_take(ctx: RunContext, st: TakeState) -> None:
     """The task of one shot-take."""
+    st.credits_unsure = ctx.journal.unsure_credits(st.key)
     try:
         if not ctx.selected(st):
             await _report_only(ctx, st)
@@ -70,6 +71,27 @@ async def _intact(record: JobRecord) -> Output | None:
     return Output(path, record.output_bytes, record.output_sha256, record.width, record.height)
 
 
+async def _named_as_now(ctx: RunContext, st: TakeState, record: JobRecord, out: Output) -> Output:
+    """A reused output under the name the current takes give it (`takes: 3 → 1` makes
+    `<id>-take1.mp4` into `<id>.mp4`, and back): moved, and the journal told."""
+    target = ctx.output / st.take.output_name
+    if out.path == target:
+        return out
+    room = make_room(ctx, st, target)
+    if room is not None and target.exists():
+        await room(out.sha256)
+    out.path.replace(target)
+    await ctx.journal.set_output(
+        record.id,
+        path=str(target),
+        size=out.size,
+        sha256=out.sha256,
+        width=out.width,
+        height=out.height,
+    )
+    return Output(target, out.size, out.sha256, out.width, out.height, out.duration)
+
+
 def _start_afresh(ctx: RunContext, record: JobRecord, out: Output | None) -> bool:
     """Whether the journal's record leaves nothing to resume."""
     if record.state in ("abandoned", "expired"):
@@ -89,7 +111,9 @@ async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
     # Times the earlier manifest gave (carried over) stay as it said them: the review page's
     # render times must not move on a rerun.
     st.submitted = st.submitted or record.submitted
-    st.video_id, st.credits = record.video_id, record.credits
+    st.video_id = record.video_id
+    # Without a job, a row's credits are those its lost create may have cost (credits_unsure).
+    st.credits = record.credits if record.video_id is not None else 0
     if record.state in ("failed", "moderated"):
         ended: Literal["failed", "moderated"] = (
             "failed" if record.state == "failed" else "moderated"
@@ -99,6 +123,7 @@ async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
         ctx.show(st, ended, detail=st.error)
         return True
     if out is not None:
+        out = await _named_as_now(ctx, st, record, out)
         st.output, st.reused = out, True
         st.completed = st.completed or record.completed
         st.end("completed")
@@ -114,13 +139,16 @@ async def _find_lost_job(ctx: RunContext, st: TakeState, record: JobRecord) -> b
     False when no job was made (send afresh)."""
     ctx.show(st, "submitting", detail="looking up a job an earlier run may have created")
     try:
-        found = await lookup_patiently(ctx, wanted(st, record.account, record.intended))
+        want = wanted(st, record.account, record.intended, stored=record.request)
+        found = await lookup_patiently(ctx, want)
     except LookupFailed as failed:
         st.end("failed", str(failed))
         ctx.show_end(st)
         return True
     if found is None:
-        await ctx.journal.set_state(record.id, "abandoned", "not found on rerun")
+        # It may have been sent (a kill after sending) and charged for a job no longer listed.
+        await ctx.journal.set_unsure(record.id, st.take.credits, "not found on rerun")
+        st.credits_unsure += st.take.credits
         st.video_id = None
         return False
     await adopt(ctx, st, record.id, found)

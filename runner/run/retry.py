@@ -36,8 +36,6 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 30.0
 TRANSPORT_TRIES = 8
 """Sends that failed before reaching the server, before a shot-take gives up."""
-LOOKUP_TRIES = 6
-"""Times a maybe-queued create is looked up and resent before the shot-take gives up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +54,12 @@ class Timing:
         return self.rng.uniform(low, high)
 
     def backoff(self, failures: int) -> float:
-        """After a transport error before sending: exponential, jittered."""
-        base = min(BACKOFF_MAX, BACKOFF_FIRST * 2.0 ** max(0, failures - 1)) * self.scale
+        """After a transport error before sending: exponential, jittered (from `--retry-wait`
+        when given, up to 8 times it)."""
+        if self.retry_wait is not None:
+            base = self.retry_wait * 2.0 ** min(3, max(0, failures - 1))
+        else:
+            base = min(BACKOFF_MAX, BACKOFF_FIRST * 2.0 ** max(0, failures - 1)) * self.scale
         return base * self.rng.uniform(0.5, 1.0)
 
     @property

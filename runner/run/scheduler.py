@@ -157,13 +157,20 @@ def _settle(states: Sequence[TakeState], reason: str | None) -> None:
             st.error = f"{reason}; the job exists and a rerun resumes it" if reason else None
 
 
-async def _watch_sigint(ctx: RunContext) -> None:
-    with anyio.open_signal_receiver(signal.SIGINT) as signals:
-        async for _ in signals:
-            if ctx.interrupted:  # a second Ctrl-C: stop waiting for replies in flight
-                raise KeyboardInterrupt
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Ctrl-C, and what CI systems, `docker stop` and a closed terminal send: all end a run the
+same way (stop sending, keep every job id, write the manifest and review page, exit 130)."""
+_SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
+
+
+async def _watch_signals(ctx: RunContext) -> None:
+    with anyio.open_signal_receiver(*STOP_SIGNALS) as signals:
+        async for signum in signals:
+            if ctx.interrupted:  # a second one: stop waiting for the creates in flight
+                ctx.abandon()
+                continue
             ctx.interrupted = True
-            ctx.stop("interrupted (Ctrl-C)")
+            ctx.stop(f"interrupted ({_SIGNAL_NAMES.get(signum, signum)})")
 
 
 async def execute(
@@ -294,7 +301,7 @@ async def _run_group(
         outer.start_soon(writer.run)
         ctx.watches = Watches(ctx.client, ctx.timing, outer, ctx.show_watched, ctx.stop)
         if sigint and threading.current_thread() is threading.main_thread():
-            outer.start_soon(_watch_sigint, ctx)
+            outer.start_soon(_watch_signals, ctx)
         outer.start_soon(
             keep_current, ctx.client, ctx.placement, lambda: _ours(ctx, states), ctx.timing
         )

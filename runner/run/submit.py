@@ -7,7 +7,7 @@
 | 412 / 596 | the account is parked for the run; the shot-take is placed again |
 | 422 | moderated: final |
 | 429 | wait 10-30 s (jittered) and resend; not an attempt |
-| 502, 504, timeout, dropped after sending | the job may exist: look it up; resend if absent |
+| 502, 504, timeout, dropped after sending | the job may exist: look it up; resend once if absent |
 | transport error before sending | resend after a backoff |
 
 Every send is preceded by a durable intent in the journal, and a returned videoId is journalled
@@ -16,7 +16,9 @@ before anything else (inside a cancel shield, so Ctrl-C cannot lose it).
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 from typing import Any, Literal
 
 import anyio
@@ -24,12 +26,15 @@ import anyio
 from runner.api import useapi
 from runner.run.context import RunContext
 from runner.run.events import TakeChanged
-from runner.run.lookup import LookupFailed, lookup_patiently, wanted
-from runner.run.retry import LOOKUP_TRIES, TRANSPORT_TRIES
+from runner.run.lookup import LookupFailed, lookup_patiently, request_of, wanted
+from runner.run.retry import TRANSPORT_TRIES
 from runner.state.takestate import FrameState, TakeState
 
 Result = Literal["created", "replace", "done"]
 SHIELD_SECONDS = 90.0
+BLIND_RESENDS = 1
+"""Resends of a create whose answer was lost and whose job no lookup found, before the
+shot-take stops: each may be charged (a job removed after rendering never shows)."""
 LOOKS_BEFORE_RESEND = 2
 """Lookups (a busy wait apart) that must all miss before a maybe-queued create is resent."""
 
@@ -42,7 +47,7 @@ def _content_type(path: str) -> str:
     return "image/png" if path.lower().endswith(".png") else "image/jpeg"
 
 
-async def _upload(ctx: RunContext, account: str, data: bytes, ctype: str) -> str:
+async def _upload(ctx: RunContext, account: str, data: Path, ctype: str) -> str:
     """POST /files with resends on 429/5xx/transport errors (uploads cost nothing)."""
     failures = 0
     while True:
@@ -84,12 +89,13 @@ async def upload_frames(ctx: RunContext, st: TakeState, account: str) -> list[st
                     ctx.show(st, "uploading")
                     shown = True
                 try:
-                    data = frame.path.read_bytes()
+                    file_id = await _upload(
+                        ctx, account, frame.path, _content_type(frame.path.name)
+                    )
                 except OSError as exc:
                     raise FrameUnreadable(
                         f"cannot read frames.{role} {frame.source}: {exc.strerror}"
                     ) from None
-                file_id = await _upload(ctx, account, data, _content_type(frame.path.name))
                 await ctx.journal.remember_upload(account, cache_key, file_id)
         ids.append(file_id)
         st.frames.append(FrameState(role, str(frame.path), sha, file_id))
@@ -159,7 +165,8 @@ async def submit(ctx: RunContext, st: TakeState, account: str, max_jobs: int) ->
     body = await _prepare(ctx, st, account, max_jobs)
     if not isinstance(body, dict):
         return body
-    transport_failures = lookups = 0
+    transport_failures = lost = 0
+    first_sent: float | None = None
     while True:
         st.attempts += 1
         job = await ctx.journal.intend(
@@ -170,15 +177,27 @@ async def submit(ctx: RunContext, st: TakeState, account: str, max_jobs: int) ->
             prompt=shot.prompt,
             model=shot.model,
             attempts=st.attempts,
+            request=json.dumps(request_of(body), sort_keys=True),
         )
         st.journal_id = job
         ctx.show(st, "submitting")
         since = time.time()
         try:
             async with ctx.create_lock(account):
-                with anyio.CancelScope(shield=True), anyio.fail_after(SHIELD_SECONDS):
-                    created = await ctx.client.create(body)
-                    await adopt(ctx, st, job, created.video_id)
+                with anyio.CancelScope(shield=True) as shield, anyio.fail_after(SHIELD_SECONDS):
+                    ctx.in_flight.add(shield)
+                    try:
+                        created = await ctx.client.create(body)
+                        await adopt(ctx, st, job, created.video_id)
+                    finally:
+                        ctx.in_flight.discard(shield)
+                if shield.cancel_called and st.video_id is None:
+                    st.end(
+                        "skipped",
+                        "interrupted while its create was in flight: a rerun looks"
+                        " for its job before sending",
+                    )
+                    return "done"
         except useapi.Busy:
             await ctx.journal.set_state(job, "abandoned", "429")
             st.attempts -= 1
@@ -192,13 +211,13 @@ async def submit(ctx: RunContext, st: TakeState, account: str, max_jobs: int) ->
                 return "done"
             await anyio.sleep(ctx.timing.backoff(transport_failures))
         except (useapi.MaybeQueued, useapi.ServerError, TimeoutError) as exc:
-            lookups += 1
+            first_sent = first_sent or since
             found = await _look_after_lost_reply(ctx, st, account, job, since, body, exc)
+            if found is None and lost >= BLIND_RESENDS:
+                found = await _give_up(ctx, st, account, job, first_sent, body, exc)
             if found is not None:
                 return found
-            if lookups >= LOOKUP_TRIES:
-                st.end("failed", f"the API kept failing: {exc}")
-                return "done"
+            lost += 1
         except useapi.ApiError as exc:
             result = _final_refusal(ctx, st, account, exc)
             # A 400 or 422 is the shot-take's outcome: a rerun reports it (--retry-failed sends).
@@ -231,8 +250,61 @@ async def _look_after_lost_reply(
         if found is not None:
             await adopt(ctx, st, job, found)
             return "created"
-    await ctx.journal.set_state(job, "abandoned", f"not found after: {exc}")
+    # Sent and not found: maybe charged all the same (a job moderated and removed after
+    # rendering no longer shows), so it counts as unsure, in the journal and the manifest.
+    await ctx.journal.set_unsure(job, st.take.credits, f"not found after: {exc}")
+    st.credits_unsure += st.take.credits
     return None
+
+
+async def _settle(
+    ctx: RunContext, st: TakeState, account: str, job: int, since: float, body: dict[str, Any]
+) -> Result | None:
+    """Before giving up on a shot-take whose creates were all lost: a request that timed out
+    may still be processed by the server, so look (never send) for twice the request timeout
+    more. None: still not there."""
+    deadline = time.monotonic() + 2 * ctx.client.timeout
+    while time.monotonic() < deadline:
+        await anyio.sleep(max(0.0, min(ctx.timing.busy_wait(), deadline - time.monotonic())))
+        try:
+            found = await lookup_patiently(ctx, wanted(st, account, since, body))
+        except LookupFailed:
+            return None
+        if found is not None:
+            await adopt(ctx, st, job, found)
+            st.credits_unsure = max(0, st.credits_unsure - st.take.credits)
+            return "created"
+    return None
+
+
+async def _give_up(
+    ctx: RunContext,
+    st: TakeState,
+    account: str,
+    job: int,
+    since: float,
+    body: dict[str, Any],
+    exc: Exception,
+) -> Result:
+    """Every create of the shot-take was lost and no lookup found a job: settle, then stop."""
+    # Only a create that got no answer at all may still be processed; a 502/504 was answered.
+    unanswered = isinstance(exc, TimeoutError) or getattr(exc, "status", 0) is None
+    found = await _settle(ctx, st, account, job, since, body) if unanswered else None
+    if found is not None:
+        return found
+    st.end("failed", _lost_twice(st, account, BLIND_RESENDS + 1, exc))
+    # Final: a rerun reports it; only --retry-failed sends again, once the account is checked.
+    await ctx.journal.set_state(job, "failed", st.error)
+    return "done"
+
+
+def _lost_twice(st: TakeState, account: str, sent: int, exc: Exception) -> str:
+    return (
+        f"{sent} creates went out without an answer ({exc}) and no job for them shows on"
+        f" {account}; a job moderated and removed after rendering does not show yet is charged,"
+        f" so up to {sent * st.take.credits} credits may be spent: check that account's videos"
+        " and credits before running again (not resent)"
+    )
 
 
 def _park_reason(exc: useapi.ApiError) -> str:

@@ -100,6 +100,9 @@ class Catalogue:
     max_jobs_range: tuple[int, int]
     takes_range: tuple[int, int]
     image_warn_bytes: int
+    image_max_bytes: int
+    """Above it an image is refused before anything is sent: useapi's own script documents 5 MB,
+    its docs 5 GB; ten times the first keeps a run from streaming hundreds of MB to a refusal."""
     last_needs_first: bool
 
     def model(self, name: str) -> Model:
@@ -160,6 +163,7 @@ def parse(raw: dict[str, Any]) -> Catalogue:
         max_jobs_range=(int(raw["maxJobsRange"][0]), int(raw["maxJobsRange"][1])),
         takes_range=(int(raw["takesRange"][0]), int(raw["takesRange"][1])),
         image_warn_bytes=int(raw["imageWarnBytes"]),
+        image_max_bytes=int(raw["imageMaxBytes"]),
         last_needs_first=bool(raw["choices"]["lastNeedsFirst"]),
     )
 

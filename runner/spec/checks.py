@@ -159,7 +159,18 @@ class ShotChecker:
                     where = f" (looked for {local}){_near_name(source, local)}"
                 out.append(Finding(path, "error", "image", f"{source}: {info.message}{where}"))
                 continue
-            if info.bytes > self.cat.image_warn_bytes:
+            if info.bytes > self.cat.image_max_bytes:
+                out.append(
+                    Finding(
+                        path,
+                        "error",
+                        "image-size",
+                        f"{source} is {info.bytes / 1e6:.1f} MB; the API takes images up to"
+                        f" about {self.cat.image_warn_bytes / 1e6:.0f} MB and Reel sends none"
+                        f" above {self.cat.image_max_bytes / 1e6:.0f} MB: shrink it",
+                    )
+                )
+            elif info.bytes > self.cat.image_warn_bytes:
                 out.append(
                     Finding(
                         path,

@@ -408,3 +408,35 @@ def _duplicate_ids(report: _Reporter, views: list[ShotView]) -> None:
             f"duplicate shot id {shot_id!r}, first on line {line}{same}; ids name the "
             "output files, so each must be unique",
         )
+    _colliding_outputs(report, views)
+
+
+def _output_names(shot_id: str, takes: object) -> list[str]:
+    """The files a shot writes: `<id>.mp4`, or `<id>-take<N>.mp4` with several takes."""
+    count = takes if isinstance(takes, int) and not isinstance(takes, bool) else 1
+    if not 1 < count <= 10:
+        return [f"{shot_id}.mp4"]
+    return [f"{shot_id}-take{n}.mp4" for n in range(1, count + 1)]
+
+
+def _colliding_outputs(report: _Reporter, views: list[ShotView]) -> None:
+    # `x` with two takes writes x-take1.mp4, as does a shot `x-take1`: one file for two videos,
+    # and every rerun would pay for one of them again.
+    owner: dict[str, tuple[int, str]] = {}
+    for view in views:
+        shot_id = view.merged.get("id")
+        if not isinstance(shot_id, str):
+            continue
+        for name in _output_names(shot_id, view.merged.get("takes")):
+            seen = owner.setdefault(name.casefold(), (view.index, shot_id))
+            if seen[1].casefold() == shot_id.casefold():
+                continue
+            line = report.marks.locate(("shots", seen[0], "id"))[0]
+            report.add(
+                ("shots", view.index, "id"),
+                "error",
+                "duplicate-output",
+                f"shot {shot_id!r} writes {name}, as does shot {seen[1]!r} on line {line}"
+                " (output names ignore case); rename one of them",
+            )
+            break

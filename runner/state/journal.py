@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     video_id TEXT, submitted REAL, attempts INTEGER NOT NULL DEFAULT 1,
     state TEXT NOT NULL DEFAULT 'intended', credits INTEGER NOT NULL DEFAULT 0,
     completed REAL, error TEXT,
-    output_path TEXT, output_bytes INTEGER, output_sha256 TEXT, width INTEGER, height INTEGER
+    output_path TEXT, output_bytes INTEGER, output_sha256 TEXT, width INTEGER, height INTEGER,
+    request TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_key ON jobs (key, fingerprint);
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_video ON jobs (backend, video_id);
@@ -98,6 +99,9 @@ class JobRecord:
     output_sha256: str | None
     width: int | None
     height: int | None
+    request: str | None
+    """JSON of what the create sent that decides the video (prompt, model, options, aspect
+    ratio, fileIDs): a rerun's lookup matches a listed job against all of it."""
 
 
 _COLUMNS = ", ".join(JobRecord.__slots__)
@@ -142,6 +146,9 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(jobs)")}
+            if "request" not in columns:  # a journal written before intents kept their request
+                self._db.execute("ALTER TABLE jobs ADD COLUMN request TEXT")
             self._reader = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._reader.execute("SELECT COUNT(*) FROM jobs").fetchone()
         except sqlite3.DatabaseError as exc:
@@ -227,12 +234,25 @@ class Journal:
         prompt: str | None,
         model: str,
         attempts: int = 1,
+        request: str | None = None,
     ) -> int:
-        """Record, durably, that a create is about to be sent. Returns the job row id."""
+        """Record, durably, that a create is about to be sent (with `request`, the JSON of what
+        decides its video). Returns the job row id."""
         rowid = await self._write(
             "INSERT INTO jobs (key, fingerprint, run_id, backend, account, prompt, model,"
-            " intended, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (key, fingerprint, run_id, self.backend, account, prompt, model, time.time(), attempts),
+            " intended, attempts, request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key,
+                fingerprint,
+                run_id,
+                self.backend,
+                account,
+                prompt,
+                model,
+                time.time(),
+                attempts,
+                request,
+            ),
         )
         assert rowid is not None
         return rowid
@@ -294,6 +314,25 @@ class Journal:
                 completed,
             ),
         )
+
+    async def set_unsure(self, job: int, credits: int, error: str) -> None:
+        """The create was sent, its answer lost, and no lookup found its job: no job to follow
+        (state 'abandoned'), but `credits` may have been charged for it."""
+        await self._write(
+            "UPDATE jobs SET state = 'abandoned', error = ?, credits = ?, completed = ?"
+            " WHERE id = ?",
+            (error, credits, time.time(), job),
+        )
+
+    def unsure_credits(self, key: str) -> int:
+        """Credits a shot-take's lost creates may have cost, over every run on this backend
+        (rows without a job carry credits only through `set_unsure`)."""
+        row = self._reader.execute(
+            "SELECT COALESCE(SUM(credits), 0) FROM jobs WHERE key = ? AND backend = ?"
+            " AND video_id IS NULL",
+            (key, self.backend),
+        ).fetchone()
+        return int(row[0])
 
     def latest(self, key: str, fingerprint: str | None = None) -> JobRecord | None:
         """The newest job row of a shot-take (of that fingerprint, when given)."""

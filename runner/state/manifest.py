@@ -153,6 +153,7 @@ def entry(st: TakeState, output_dir: Path) -> dict[str, Any]:
         },
         "creditsEstimated": st.take.credits,
         "credits": st.credits,
+        "creditsUnsure": st.credits_unsure,
         "output": None
         if out is None
         else {
@@ -161,6 +162,7 @@ def entry(st: TakeState, output_dir: Path) -> dict[str, Any]:
             "sha256": out.sha256,
             "width": out.width,
             "height": out.height,
+            "seconds": out.duration,
         },
         "error": st.error,
         **_story(shot),
@@ -232,6 +234,7 @@ def build(
         "totals": {
             "creditsEstimated": sum(est_model.values()),
             "creditsSpent": sum(spent_model.values()),
+            "creditsUnsure": sum(st.credits_unsure for st in states),
             "estimatedByModel": dict(est_model),
             "spentByModel": {k: v for k, v in spent_model.items() if v},
             "spentByAccount": dict(spent_account),

@@ -23,6 +23,8 @@ class Output:
     sha256: str
     width: int | None
     height: int | None
+    duration: float | None = None
+    """Seconds, as PyAV read them (None for an output reused from an earlier run)."""
 
 
 Status = Literal["pending", "running", "completed", "failed", "moderated", "skipped"]
@@ -52,6 +54,9 @@ class TakeState:
     completed: float | None = None
     credits: int = 0
     """Credits spent on this shot-take's job (0 until a job exists)."""
+    credits_unsure: int = 0
+    """Credits of creates sent whose answer was lost and whose job no lookup found: the API
+    may have charged them (a job moderated and removed after rendering no longer shows)."""
     output: Output | None = None
     error: str | None = None
     reused: bool = False

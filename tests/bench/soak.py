@@ -61,6 +61,13 @@ class SoakResult:
     """Jobs in the ledger (paid for) that the manifest does not name."""
     credits_manifest: int
     credits_ledger: int
+    credits_unsure: int
+    credits_named: int
+    """What the ledger charged for the jobs the manifest names: must be creditsSpent."""
+    """What the manifest counts as possibly charged (creates lost and never found)."""
+    unsure_orphans: int
+    """Orphan jobs the manifest owns up to: at most one per shot-take that stopped after its
+    creates were lost (and counted them as unsure), telling the user to check the account."""
     peak_over_max: tuple[str, ...]
     met: dict[str, int]
     """Faults and refusals the run met (evidence that the soak soaked)."""
@@ -93,6 +100,13 @@ def judge(manifest: dict[str, Any], ledger: dict[str, Any], output: Path) -> dic
         "orphan_jobs": sum(1 for c in ledger["creates"] if c["videoId"] not in named),
         "credits_manifest": int(manifest["totals"]["creditsSpent"]),
         "credits_ledger": sum(int(c["credits"]) for c in ledger["creates"]),
+        "credits_named": sum(int(c["credits"]) for c in ledger["creates"] if c["videoId"] in named),
+        "credits_unsure": int(manifest["totals"].get("creditsUnsure", 0)),
+        "unsure_orphans": sum(
+            (s.get("creditsUnsure") or 0) // max(1, s.get("creditsEstimated") or 1)
+            for s in shots
+            if "check that account's videos" in (s.get("error") or "")
+        ),
         "peak_over_max": over,
         "met": met(ledger),
     }

@@ -7,12 +7,11 @@ downloads, videos that fail after rendering, one account on hold and one out of 
 shot-take ends with at most one job, completed or with a reason; the manifest's credits are the
 ledger's; no account ever holds more jobs than its maxJobs.
 
-Left out on purpose: videos moderated after rendering (`moderate_late`). Such a video is removed
-some time after it ends (404, and gone from `GET /videos`); when its create's reply was lost and
-the lookup is held up until after the removal (here by a reply slower than the timeout), no
-client can find the job, and sending again makes a second one. With the 2 s floor on the request
-timeout, sped up 600 times, that is a lookup held up for 20 minutes of API time: the soak would
-measure the speed-up, not Reel.
+Videos moderated after rendering (`moderate_late`) are in: such a video is removed some time
+after it ends (404, and gone from `GET /videos`), so when its create's reply was lost and the
+lookup comes after the removal, no client can find the job. Reel then resends once at most and
+counts the lost creates as possibly charged (`creditsUnsure`), so the ledger's charges always
+lie between the manifest's `creditsSpent` and `creditsSpent + creditsUnsure`.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from tests.bench import soak
 from tests.bench.workload import Account
 
 ACCOUNTS: tuple[Account, ...] = (
-    ("111111", "free", 2, 150),
+    ("111111", "free", 2, 100),
     ("222222", "paid", 3, None),
     ("333333", "paid", 3, None),
 )
@@ -42,6 +41,7 @@ FAULTS: dict[str, Any] = {
     "slow_seconds": 3000.0,  # 5 s at speed 600: past the 2 s request timeout
     "truncate": 0.1,
     "render_fail": 0.03,
+    "moderate_render": 0.04,
     "own_endpoints": True,  # the per-call faults meet /accounts and /scheduler* too
     "hold_after": [["222222", 6]],  # early enough that timing never keeps it from happening
 }
@@ -56,8 +56,11 @@ def test_every_fault_at_once_costs_no_duplicate_and_loses_nothing(
     assert result.shot_takes == 30
     assert result.duplicates == 0
     assert result.lost == 0, result.lost_keys
-    assert result.orphan_jobs == 0
-    assert result.credits_manifest == result.credits_ledger
+    # A job no lookup could find (its create timed out and was processed later) is paid for
+    # but not Reel's: only where the shot-take stopped and said so, counting it as unsure.
+    assert result.orphan_jobs <= result.unsure_orphans
+    assert result.credits_manifest == result.credits_named
+    assert result.credits_ledger <= result.credits_manifest + result.credits_unsure
     assert result.peak_over_max == ()
     met = result.met
     for fault in ("429", "502q", "504q", "reset", "reset_after", "slow", "truncate"):

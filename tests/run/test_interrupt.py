@@ -11,8 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from runner.commands.run import RunOptions
-from runner.sim import running_simulator
+from runner.sim import FaultRates, running_simulator
 from runner.state.lockfile import read_lock
 from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_pipeline
 
@@ -28,9 +30,14 @@ def _video_ids(manifest: Path) -> list[str]:
 
 
 def _interrupt_after(
-    args: list[str], env: dict[str, str], manifest: Path, ids: int
+    args: list[str],
+    env: dict[str, str],
+    manifest: Path,
+    ids: int,
+    signals: tuple[signal.Signals, ...] = (signal.SIGINT,),
 ) -> tuple[int, str]:
-    """Start `reel ARGS`, press Ctrl-C once MANIFEST holds IDS video ids: (exit code, stderr)."""
+    """Start `reel ARGS`, send SIGNALS (Ctrl-C) once MANIFEST holds IDS video ids, a moment
+    apart: (exit code, stderr)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "runner", *args],
         env=env,
@@ -40,9 +47,14 @@ def _interrupt_after(
         stdin=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
-    while len(_video_ids(manifest)) < ids and time.monotonic() < deadline:
+    while (len(_video_ids(manifest)) < ids or not manifest.exists()) and (
+        time.monotonic() < deadline
+    ):
         time.sleep(0.02)  # waiting on another process's file: no event to wait on
-    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5 if ids == 0 else 0)  # the run's own signal handling starts just after
+    for signum in signals:
+        proc.send_signal(signum)
+        time.sleep(0.2)
     _out, err = proc.communicate(timeout=60)
     return proc.returncode, err
 
@@ -112,3 +124,42 @@ def test_after_ctrl_c_on_the_embedded_simulator_a_rerun_finishes(tmp_path: Path)
     assert again.returncode == 0, again.stderr
     videos = {p.name for p in (tmp_path / "out").glob("*.mp4")} - {"cut.mp4"}
     assert len(videos) == 6
+
+
+def _args(sim_url: str, path: Path) -> list[str]:
+    fast = ["--poll-interval", "0.05", "--retry-wait", "0.05"]
+    return ["run", str(path), "--base-url", sim_url, "--yes", *fast]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_the_run_like_ctrl_c(tmp_path: Path, signum: int) -> None:
+    path = write_pipeline(tmp_path, SHOTS)
+    manifest = tmp_path / "out" / "manifest.json"
+    with running_simulator(sim_config(speed=60)) as sim:
+        env = dict(os.environ, USEAPI_TOKEN=sim.token)
+        code, err = _interrupt_after(_args(sim.base_url, path), env, manifest, 2, (signum,))
+    assert code == 130, err
+    assert "run again to resume" in err and "Traceback" not in err
+    doc = json.loads(manifest.read_text("utf-8"))
+    assert doc["ended"] is not None
+    assert all(s["videoId"] for s in doc["shots"] if s["status"] == "running")
+    assert (tmp_path / "out" / "report.html").is_file()
+
+
+def test_a_second_ctrl_c_stops_waiting_for_replies_without_a_traceback(tmp_path: Path) -> None:
+    path = write_pipeline(tmp_path, SHOTS)
+    manifest = tmp_path / "out" / "manifest.json"
+    # Every reply takes 3 s: the second Ctrl-C comes while creates wait for theirs.
+    slow = FaultRates(slow=1.0, slow_seconds=180.0)
+    with running_simulator(sim_config(speed=60, faults=slow)) as sim:
+        env = dict(os.environ, USEAPI_TOKEN=sim.token)
+        started = time.monotonic()
+        code, err = _interrupt_after(
+            _args(sim.base_url, path), env, manifest, 0, (signal.SIGINT, signal.SIGINT)
+        )
+        # (the first signal goes out once the manifest exists: creates are then in flight)
+    assert code == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "run again to resume" in err
+    assert (tmp_path / "out" / "report.html").is_file()
+    assert time.monotonic() - started < 30

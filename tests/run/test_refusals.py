@@ -163,7 +163,18 @@ def test_slow_replies_time_out_and_are_looked_up(tmp_path: Path) -> None:
     faults = FaultRates(slow=0.2, slow_seconds=600)  # 1 s at speed 600, past the timeout
     with running_simulator(sim_config(faults=faults, seed=4)) as sim:
         run = run_pipeline(sim, write_pipeline(tmp_path, FIVE), timeout=0.5)
-    assert run.result.outcome == "completed"
+    # A shot-take whose create timed out twice and whose job no lookup found stops there (one
+    # blind resend at most) and says what to check, as does one whose lookups kept timing out
+    # (its intent kept for a rerun); every other completes, none twice.
+    for shot in run.manifest["shots"]:
+        assert shot["status"] == "completed" or (
+            shot["status"] == "failed"
+            and ("check that account's videos" in shot["error"] or "looks again" in shot["error"])
+        ), shot
+    assert run.status("s1#1") == "completed"
+    charged = sum(c["credits"] for c in run.ledger["creates"])
+    totals = run.manifest["totals"]
+    assert totals["creditsSpent"] <= charged <= totals["creditsSpent"] + totals["creditsUnsure"]
     _no_duplicates(run)
 
 

@@ -285,3 +285,25 @@ def test_what_a_killed_run_left_half_written_is_removed(sim: Simulator, tmp_path
         "b.mp4",
         "manifest.json",
     ]
+
+
+def test_changing_takes_keeps_every_output_under_the_name_the_takes_give_it(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    three = "shots:\n  - {id: x, prompt: takes change, takes: 3}\n"
+    path = write_pipeline(tmp_path, three)
+    first = run_pipeline(sim, path)
+    take1 = first.shot("x#1")["output"]["sha256"]
+    write_pipeline(tmp_path, three.replace("takes: 3", "takes: 1"))
+    second = run_pipeline(sim, path)
+    assert second.shot("x#1")["reused"] and second.shot("x#1")["output"]["path"] == "x.mp4"
+    assert sha256_file(second.output / "x.mp4") == take1
+    write_pipeline(tmp_path, three)
+    third = run_pipeline(sim, path)
+    assert len(third.ledger["creates"]) == 3, "every take reused, none rendered again"
+    for n in (1, 2, 3):
+        shot = third.shot(f"x#{n}")
+        assert shot["output"]["path"] == f"x-take{n}.mp4"
+        assert sha256_file(third.output / f"x-take{n}.mp4") == shot["output"]["sha256"]
+    assert sha256_file(third.output / "x-take1.mp4") == take1
+    assert not (third.output / "x.mp4").exists()

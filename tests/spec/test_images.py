@@ -56,3 +56,29 @@ def test_missing_folder_and_fifo(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     assert inspect(fifo) == ImageProblem("is not a regular file")
     assert inspect(Path("a\0b.png")) == ImageProblem("is not a usable file name")
+
+
+def test_an_image_the_api_cannot_take_is_refused_at_validation(tmp_path: Path) -> None:
+    from runner.spec.validate import load_pipeline
+
+    big = tmp_path / "huge.png"
+    Image.new("RGB", (32, 18), "red").save(big, "PNG")
+    with big.open("r+b") as f:
+        f.truncate(60_000_000)  # a 60 MB file (sparse): what a huge PNG weighs on disk
+    warned = tmp_path / "big.png"
+    Image.new("RGB", (32, 18), "blue").save(warned, "PNG")
+    with warned.open("r+b") as f:
+        f.truncate(6_000_000)
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "version: 1\nshots:\n"
+        "  - {id: a, model: I2V-01, prompt: p, frames: {first: huge.png}}\n"
+        "  - {id: b, model: I2V-01, prompt: p, frames: {first: big.png}}\n",
+        encoding="utf-8",
+    )
+    pipeline, diagnostics = load_pipeline(path, path.name)
+    assert pipeline is None
+    found = {(d.line, d.severity, d.rule): d.message for d in diagnostics}
+    assert "60.0 MB" in found[(3, "error", "image-size")]
+    assert "shrink it" in found[(3, "error", "image-size")]
+    assert (4, "warning", "image-size") in found

@@ -1,0 +1,176 @@
+"""The lookup after a lost create: it adopts the job that create made, and only that one.
+
+A run is "killed" in-process by a transport that lets the first create reach the simulator and
+then raises (nothing after it runs, as after a kill -9); the journal keeps its intents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+
+from runner.api.useapi import Busy, ClientConfig, UseApi
+from runner.sim import Simulator, running_simulator
+from tests.run.conftest import run_pipeline, sim_config, write_pipeline
+
+FLOOD = 110
+"""Jobs a colleague makes between the kill and the rerun: more than one page of the listing."""
+
+
+class Killed(Exception):
+    """Stands for a kill -9 while a create is in flight."""
+
+
+class KillAfterFirstCreate(httpx.AsyncBaseTransport):
+    """Forwards everything; once the first create has reached the server, waits a moment (so
+    that other shot-takes write their intents) and "kills" the run."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.dead = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.dead:
+            raise Killed  # a killed process sends nothing more
+        response = await self.inner.handle_async_request(request)
+        if request.url.path.endswith("/videos/create"):
+            await response.aread()
+            await anyio.sleep(0.3)
+            self.dead = True
+            raise Killed
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def _crash(sim: Simulator, path: Path) -> None:
+    with pytest.raises(BaseException) as caught:
+        run_pipeline(sim, path, transport=KillAfterFirstCreate())
+    assert (
+        caught.group_contains(Killed)
+        if isinstance(caught.value, BaseExceptionGroup)
+        else (isinstance(caught.value, Killed))
+    )
+
+
+def _frames_of(sim: Simulator, video_id: str) -> set[str]:
+    async def get() -> set[str]:
+        async with UseApi(ClientConfig(sim.base_url, sim.token)) as client:
+            return set((await client.video(video_id)).file_ids)
+
+    return anyio.run(get)
+
+
+PAIR = """\
+accounts: {"111": {maxJobs: 2}}
+shots:
+  - {id: a, model: I2V-01, prompt: the same words, frames: {first: a.png}}
+  - {id: b, model: I2V-01, prompt: the same words, frames: {first: b.png}}
+"""
+PAIR_SWAPPED = """\
+accounts: {"111": {maxJobs: 2}}
+shots:
+  - {id: b, model: I2V-01, prompt: the same words, frames: {first: b.png}}
+  - {id: a, model: I2V-01, prompt: the same words, frames: {first: a.png}}
+"""
+
+
+def test_a_rerun_never_adopts_the_job_of_a_shot_that_differs_only_in_frames(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(tmp_path, PAIR)
+    _crash(sim, path)
+    (landed,) = sim.ledger()["creates"]
+    # The rerun looks up in the other order (same shots, so the same fingerprints): the shot
+    # whose create never went out looks first, and must not take the other's job.
+    write_pipeline(tmp_path, PAIR_SWAPPED)
+    run = run_pipeline(sim, path)
+    assert run.result.outcome == "completed"
+    assert len(run.ledger["creates"]) == 2, "one job per shot: the landed one adopted, not resent"
+    by_shot = {s["key"]: s["videoId"] for s in run.manifest["shots"]}
+    assert landed["videoId"] in by_shot.values()
+    uploads = {u["fileID"]: u for u in run.ledger["uploads"]}
+    for key, video_id in by_shot.items():
+        frames = _frames_of(sim, video_id)
+        assert len(frames) == 1
+        sent = uploads[next(iter(frames))]
+        image = (tmp_path / ("a.png" if key == "a#1" else "b.png")).read_bytes()
+        assert sent["sha256"] == hashlib.sha256(image).hexdigest(), key
+
+
+def test_a_rerun_pages_back_past_a_colleagues_flood_to_find_its_job(tmp_path: Path) -> None:
+    with running_simulator(sim_config(speed=6000.0)) as sim:
+        _flooded_rerun(sim, tmp_path)
+
+
+def _flooded_rerun(sim: Simulator, tmp_path: Path) -> None:
+    path = write_pipeline(
+        tmp_path, 'accounts: {"222": {maxJobs: 3}}\nshots:\n  - {id: a, prompt: mine}\n'
+    )
+    _crash(sim, path)
+    (landed,) = sim.ledger()["creates"]
+
+    async def flood() -> None:
+        async with UseApi(ClientConfig(sim.base_url, sim.token)) as client:
+            for i in range(FLOOD):
+                body = {"account": "222", "model": "T2V-01", "prompt": f"colleague {i}"}
+                while True:
+                    try:
+                        await client.create({**body, "maxJobs": 3})
+                        break
+                    except Busy:  # the colleague's own slots are full: wait for one
+                        await anyio.sleep(0.01)
+
+    anyio.run(flood)
+    run = run_pipeline(sim, path)
+    assert run.result.outcome == "completed"
+    assert run.shot("a#1")["videoId"] == landed["videoId"]
+    assert len(run.ledger["creates"]) == FLOOD + 1, "the lost create was found, not paid again"
+
+
+class QueuedButNeverListed(httpx.AsyncBaseTransport):
+    """Every create reaches the API (a job is made and charged) but answers 502, and the
+    account's listing never shows the job: it was moderated and removed after rendering."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/videos/create"):
+            await (await self.inner.handle_async_request(request)).aread()
+            return httpx.Response(502, json={"error": "too busy", "code": 502})
+        if request.url.path.endswith("/videos/"):
+            return httpx.Response(200, json=[])
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_lost_create_that_never_shows_is_resent_once_and_counted_as_maybe_charged(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(
+        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
+    )
+    run = run_pipeline(sim, path, transport=QueuedButNeverListed())
+    charged = sum(c["credits"] for c in run.ledger["creates"])
+    assert len(run.ledger["creates"]) == 2, "one blind resend, then stop"
+    shot = run.shot("a#1")
+    assert shot["status"] == "failed"
+    assert "check that account's videos and credits" in shot["error"]
+    assert "up to 50 credits" in shot["error"]
+    assert shot["credits"] + shot["creditsUnsure"] == charged == 50
+    totals = run.manifest["totals"]
+    assert totals["creditsSpent"] + totals["creditsUnsure"] == charged
+    # A rerun sends nothing more: it reports the failure and what may have been spent.
+    again = run_pipeline(sim, path, transport=QueuedButNeverListed())
+    assert len(again.ledger["creates"]) == 2
+    assert again.shot("a#1")["status"] == "failed"
+    assert again.manifest["totals"]["creditsUnsure"] == charged
+    assert again.manifest["totals"]["creditsSpent"] == 0
