@@ -82,33 +82,33 @@ def _frame(role: str, value: Any) -> Edit:
     return edit
 
 
-# Inside the fingerprint: (base, what changes, how).
-INSIDE = st.one_of(
-    st.sampled_from(["local", "fileIDs"]).map(
-        lambda b: (b, "model", _set("model", "Veo-3.1-Fast"))
+# Inside the fingerprint: each field, with a strategy for (base, the edit that changes it).
+INSIDE: dict[str, st.SearchStrategy[tuple[str, Edit]]] = {
+    "model": st.sampled_from(["local", "fileIDs"]).map(
+        lambda b: (b, _set("model", "Veo-3.1-Fast"))
     ),
-    st.sampled_from(["veo-1080p-8sec", "veo-4k-8sec"]).map(
-        lambda o: ("local", "options", _set("options", o))
+    "options": st.sampled_from(["veo-1080p-8sec", "veo-4k-8sec"]).map(
+        lambda o: ("local", _set("options", o))
     ),
-    st.just(("references", "aspectRatio", _set("aspectRatio", "9:16"))),
-    st.just(("local", "promptOptimization", _set("promptOptimization", True))),
-    PROMPTS.map(lambda p: ("fileIDs", "prompt", _set("prompt", p))),
-    COLOURS.filter(lambda c: c != (200, 80, 20)).map(
-        lambda c: ("local", "first frame content", _repaint("a.png", c))
+    "aspectRatio": st.just(("references", _set("aspectRatio", "9:16"))),
+    "promptOptimization": st.just(("local", _set("promptOptimization", True))),
+    "prompt": PROMPTS.map(lambda p: ("fileIDs", _set("prompt", p))),
+    "first frame content": COLOURS.filter(lambda c: c != (200, 80, 20)).map(
+        lambda c: ("local", _repaint("a.png", c))
     ),
-    COLOURS.filter(lambda c: c != (20, 80, 200)).map(
-        lambda c: ("local", "last frame content", _repaint("b.png", c))
+    "last frame content": COLOURS.filter(lambda c: c != (20, 80, 200)).map(
+        lambda c: ("local", _repaint("b.png", c))
     ),
-    st.sampled_from(["a.png", "b.png", "c.png"]).map(
-        lambda n: ("references", f"reference {n} content", _repaint(n, (1, 2, 3)))
+    "a reference's content": st.sampled_from(["a.png", "b.png", "c.png"]).map(
+        lambda n: ("references", _repaint(n, (1, 2, 3)))
     ),
-    st.integers(43, 10**6).map(
-        lambda n: ("fileIDs", "first fileID", _frame("first", FILE.format(n)))
+    "first fileID": st.integers(43, 10**6).map(
+        lambda n: ("fileIDs", _frame("first", FILE.format(n)))
     ),
-    st.integers(43, 10**6).map(
-        lambda n: ("fileIDs", "last fileID", _frame("last", FILE.format(n)))
+    "last fileID": st.integers(43, 10**6).map(
+        lambda n: ("fileIDs", _frame("last", FILE.format(n)))
     ),
-)
+}
 
 
 def _rename(name: str, new: str) -> Edit:
@@ -126,18 +126,18 @@ def _rename(name: str, new: str) -> Edit:
     return edit
 
 
-OUTSIDE = st.one_of(
-    st.just(("local", "account", _set("account", "222"))),
-    st.just(("local", "takes", _set("takes", 3))),
-    st.sampled_from(["https://example.com/hook", "http://example.org/x?y=1"]).map(
-        lambda u: ("fileIDs", "replyUrl", _set("replyUrl", u))
+OUTSIDE: dict[str, st.SearchStrategy[tuple[str, Edit]]] = {
+    "account": st.just(("local", _set("account", "222"))),
+    "takes (for the takes both have)": st.just(("local", _set("takes", 3))),
+    "replyUrl": st.sampled_from(["https://example.com/hook", "http://example.org/x?y=1"]).map(
+        lambda u: ("fileIDs", _set("replyUrl", u))
     ),
-    PROMPTS.map(lambda r: ("references", "replyRef", _set("replyRef", r))),
-    st.sampled_from(["a.png", "b.png"]).map(
-        lambda n: ("local", "frame file name", _rename(n, "z.png"))
+    "replyRef": PROMPTS.map(lambda r: ("references", _set("replyRef", r))),
+    "a frame's file name": st.sampled_from(["a.png", "b.png"]).map(
+        lambda n: ("local", _rename(n, "z.png"))
     ),
-    st.just(("references", "reference file name", _rename("c.png", "y.png"))),
-)
+    "a reference's file name": st.just(("references", _rename("c.png", "y.png"))),
+}
 
 
 def _write(
@@ -214,27 +214,29 @@ def _before_and_after(base: str, edit: Edit, **where: Any) -> tuple[Any, ...]:
         return before, _takes(path), _plan(path)
 
 
-PROFILE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROFILE = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.parametrize("field", INSIDE)
 @PROFILE
-@given(change=INSIDE)
+@given(data=st.data())
 def test_changing_any_field_inside_the_fingerprint_makes_plan_render(
-    change: tuple[str, str, Edit],
+    field: str, data: st.DataObject
 ) -> None:
-    base, field, edit = change
+    base, edit = data.draw(INSIDE[field])
     before, after, actions = _before_and_after(base, edit)
     for key, take in after.items():
         assert take.fingerprint != before[key].fingerprint, f"{field} changed, {key} did not"
         assert actions[key] == "render", (field, key, actions)
 
 
+@pytest.mark.parametrize("field", OUTSIDE)
 @PROFILE
-@given(change=OUTSIDE)
+@given(data=st.data())
 def test_changing_a_field_outside_the_fingerprint_changes_nothing(
-    change: tuple[str, str, Edit],
+    field: str, data: st.DataObject
 ) -> None:
-    base, field, edit = change
+    base, edit = data.draw(OUTSIDE[field])
     before, after, actions = _before_and_after(base, edit)
     for key, take in before.items():
         assert after[key].fingerprint == take.fingerprint, f"{field} changed {key}"
