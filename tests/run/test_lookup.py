@@ -1,0 +1,96 @@
+"""Finding a job a lost create may have made: what matches, and when it is looked for."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import httpx
+import pytest
+
+from runner.api.records import Video
+from runner.run.lookup import LOOKUP_SKEW, Wanted
+from runner.sim import running_simulator
+from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_pipeline
+
+SINCE = 1_700_000_000.0
+FILES = frozenset({"user:1:-minimax:111-file:1"})
+WANT = Wanted("111", "a lighthouse", "T2V-2.3", "768p-6sec", FILES, SINCE)
+SAME = Video.from_json(
+    {
+        "videoId": "user:1234-minimax:111-video:1",
+        "status": 11,
+        "desc": "a lighthouse",
+        "model": "T2V-2.3",
+        "options": "768p-6sec",
+    }
+)
+SAME = dataclasses.replace(SAME, file_ids=FILES, created=SINCE + 5)
+
+
+def test_the_job_that_was_asked_for_matches() -> None:
+    assert WANT.matches(SAME)
+    assert WANT.matches(dataclasses.replace(SAME, created=None)), "no time shown: not excluded"
+    assert WANT.matches(dataclasses.replace(SAME, model=None, options=None, file_ids=frozenset()))
+
+
+@pytest.mark.parametrize(
+    ("differs", "video"),
+    [
+        ("prompt", dataclasses.replace(SAME, desc="a lighthouse at night")),
+        ("model", dataclasses.replace(SAME, model="I2V-2.3")),
+        ("options", dataclasses.replace(SAME, options="768p-10sec")),
+        ("frames", dataclasses.replace(SAME, file_ids=frozenset({"user:1-minimax:111-file:2"}))),
+        ("made before the attempt", dataclasses.replace(SAME, created=SINCE - LOOKUP_SKEW - 1)),
+    ],
+)
+def test_a_job_that_differs_is_never_adopted(differs: str, video: Video) -> None:
+    assert not WANT.matches(video), differs
+
+
+def test_the_time_window_tolerates_clock_skew_and_no_more() -> None:
+    assert WANT.matches(dataclasses.replace(SAME, created=SINCE - LOOKUP_SKEW))
+    assert not WANT.matches(dataclasses.replace(SAME, created=SINCE - LOOKUP_SKEW - 0.001))
+
+
+class LateCreate(httpx.AsyncBaseTransport):
+    """The first create's reply is lost (a read timeout), and the API makes the job only after
+    the first lookup has listed the account's videos: as when a timed-out request is still
+    on its way. Only a second lookup, a wait later, can find it."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.held: httpx.Request | None = None
+        self.lookups_before_release = 0
+        self.released = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/videos/create") and not self.released and self.held is None:
+            self.held = request
+            raise httpx.ReadTimeout("the reply was lost", request=request)
+        if path.endswith("/videos/") and self.held is not None:
+            listing = await self.inner.handle_async_request(request)
+            body = await listing.aread()
+            self.lookups_before_release += 1
+            made = await self.inner.handle_async_request(self.held)
+            await made.aread()
+            self.held, self.released = None, True
+            return httpx.Response(listing.status_code, headers=listing.headers, content=body)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_job_made_after_the_first_lookup_is_found_by_the_second_not_paid_twice(
+    tmp_path: Path,
+) -> None:
+    body = "shots:\n" + "".join(f"  - id: s{i}\n    prompt: shot number {i}\n" for i in range(3))
+    late = LateCreate()
+    with running_simulator(sim_config()) as sim:
+        run = run_pipeline(sim, write_pipeline(tmp_path, body), transport=late)
+    assert late.released and late.lookups_before_release == 1
+    assert run.result.outcome == "completed"
+    counts = creates_per_key(run.ledger, run.result)
+    assert counts == {"s0#1": 1, "s1#1": 1, "s2#1": 1}, "the late job was adopted, not resent"
