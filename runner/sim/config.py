@@ -76,6 +76,10 @@ class SimConfig:
     """Take unknown fileIDs of this user and a configured account, numbered below the
     simulator's own uploads, as files uploaded before it started (a demo of a pipeline with
     fileIDs renders); off, they are refused as not found."""
+    refuse_over_limit: bool = True
+    """Answer a create beyond the account's maxJobs with 429, as useapi does. Off, it is accepted
+    and written to the ledger's `overLimit`: a test of Reel's own placement then sees every
+    over-limit create instead of the simulator quietly correcting it."""
 
     def __post_init__(self) -> None:
         if not self.accounts:
