@@ -92,7 +92,6 @@ def sim() -> Iterator[Simulator]:
 @settings(
     max_examples=40,
     deadline=None,
-    derandomize=True,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
         HealthCheck.too_slow,
