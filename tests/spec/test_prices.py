@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,17 @@ from runner.state.plan import make_plan
 from tests.seed_prices import parse_prices, seed_prices
 
 CATALOGUE = catalogue.load()
+OPTION_NAME = re.compile(r"^(?:veo-)?(?P<resolution>\d+p|4k)-(?P<seconds>\d+)sec$")
+
+
+def _fresh() -> catalogue.Catalogue:
+    """The catalogue parsed now from its file (not `load()`'s copy, read once per process)."""
+    return catalogue.parse(catalogue.raw_catalogue())
 
 
 def _catalogue_prices() -> dict[tuple[str, str | None], int]:
     prices: dict[tuple[str, str | None], int] = {}
-    for model in CATALOGUE.models.values():
+    for model in _fresh().models.values():
         if not model.options:
             prices[model.name, None] = model.credits_for(None)
         for option in model.options:
@@ -77,3 +84,24 @@ def test_without_the_seed_ci_fails_loudly_and_elsewhere_says_why(
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="shared/ beside the repository"):
         seed_module.seed_text()
+
+
+def test_each_option_is_the_resolution_and_length_its_name_says() -> None:
+    for model in _fresh().models.values():
+        for option in model.options:
+            named = OPTION_NAME.match(option.name)
+            assert named, option.name
+            assert (option.resolution, option.seconds) == (
+                named["resolution"],
+                int(named["seconds"]),
+            ), (model.name, option)
+            assert model.seconds_for(option.name) == option.seconds
+
+
+def test_the_seed_s_frame_rules_for_hailuo_02() -> None:
+    """The seed: 02 takes an end frame at 768p/1080p only, and needs a first frame at 512p."""
+    model = _fresh().model("02")
+    for option in model.options:
+        low = option.name.startswith("512p")
+        assert option.allows_last is not low and model.allows_last_with(option.name) is not low
+        assert option.needs_first is low and model.needs_first_with(option.name) is low
