@@ -94,3 +94,34 @@ def test_a_job_made_after_the_first_lookup_is_found_by_the_second_not_paid_twice
     assert run.result.outcome == "completed"
     counts = creates_per_key(run.ledger, run.result)
     assert counts == {"s0#1": 1, "s1#1": 1, "s2#1": 1}, "the late job was adopted, not resent"
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """Passes every request on, noting the Content-Type of each upload."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.uploads: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/files/"):
+            self.uploads.append(request.headers["content-type"])
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_each_frame_is_uploaded_with_its_own_content_type(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (64, 36), (1, 2, 3)).save(tmp_path / "c.jpg")
+    body = (
+        "shots:\n  - id: p\n    model: I2V-01\n    frames: {first: a.png}\n"
+        "  - id: j\n    model: I2V-01\n    frames: {first: c.jpg}\n"
+    )
+    recording = Recording()
+    with running_simulator(sim_config()) as sim:
+        run = run_pipeline(sim, write_pipeline(tmp_path, body), transport=recording)
+    assert run.result.outcome == "completed"
+    assert sorted(recording.uploads) == ["image/jpeg", "image/png"]

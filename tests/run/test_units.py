@@ -92,3 +92,22 @@ def test_without_percent_polls_back_off_to_the_longest_interval() -> None:
     progress = Progress(Timing(scale=1.0))
     delays = [progress.next_delay(_video(1), now=float(i)) for i in range(6)]
     assert delays[0] == 10.0 and delays == sorted(delays) and delays[-1] == 30.0
+
+
+def test_a_resumed_job_holds_its_slot_until_it_ends() -> None:
+    placement = Placement([AccountSlots("a", 2)])
+    placement.occupy("a")
+    assert placement.accounts["a"].free == 1
+    placement.occupy("elsewhere")  # a job on an account this run does not use: nothing to count
+    assert placement.accounts["a"].free == 1
+    placement.release("a")
+    assert placement.accounts["a"].free == 2
+
+
+def test_why_a_pinned_shot_cannot_be_placed() -> None:
+    placement = Placement([AccountSlots("a", 1), AccountSlots("b", 1)])
+    placement.park("a", "is out of credits (412)")
+    assert placement.why_not("a") == "account a is out of credits (412)"
+    assert placement.why_not("c") == "account c is not one of this run's accounts"
+    assert not placement.can_ever("a") and not placement.can_ever("c")
+    assert placement.can_ever("b") and placement.can_ever(None)
