@@ -125,3 +125,36 @@ def test_each_frame_is_uploaded_with_its_own_content_type(tmp_path: Path) -> Non
         run = run_pipeline(sim, write_pipeline(tmp_path, body), transport=recording)
     assert run.result.outcome == "completed"
     assert sorted(recording.uploads) == ["image/jpeg", "image/png"]
+
+
+class BusyUploads(httpx.AsyncBaseTransport):
+    """The first `failures` uploads answer 502 (nothing stored); the rest go through."""
+
+    def __init__(self, failures: int) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.left = failures
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/files/") and self.left > 0:
+            self.left -= 1
+            return httpx.Response(502, json={"error": "too busy", "code": 502})
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_an_upload_is_resent_as_often_as_the_retry_policy_allows(tmp_path: Path) -> None:
+    """Uploads cost nothing: TRANSPORT_TRIES failures in a row are resent; one more fails."""
+    from runner.run.retry import TRANSPORT_TRIES
+
+    body = "shots:\n  - id: p\n    model: I2V-01\n    frames: {first: a.png}\n"
+    with running_simulator(sim_config()) as sim:
+        run = run_pipeline(
+            sim, write_pipeline(tmp_path, body), transport=BusyUploads(TRANSPORT_TRIES)
+        )
+    assert run.result.outcome == "completed"
+    with running_simulator(sim_config()) as sim:
+        path = write_pipeline(tmp_path / "more", body)
+        run = run_pipeline(sim, path, transport=BusyUploads(TRANSPORT_TRIES + 1))
+    assert run.status("p#1") == "failed" and "upload failed" in run.shot("p#1")["error"]

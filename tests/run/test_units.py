@@ -111,3 +111,15 @@ def test_why_a_pinned_shot_cannot_be_placed() -> None:
     assert placement.why_not("c") == "account c is not one of this run's accounts"
     assert not placement.can_ever("a") and not placement.can_ever("c")
     assert placement.can_ever("b") and placement.can_ever(None)
+
+
+def test_an_account_keeps_the_first_reason_it_was_parked_for() -> None:
+    placement = Placement([AccountSlots("a", 1), AccountSlots("b", 1)])
+    placement.park("a", "is on hold (596)")
+    placement.park("a", "is out of credits (412)")
+    placement.park("c", "is on hold (596)")  # not an account of this run: nothing to park
+    placement.park("b", "is out of credits (412)")
+    assert placement.why_not(None) == (
+        "no account can take work: a is on hold (596); b is out of credits (412)"
+    )
+    assert Placement([]).why_not(None) == "no account can render videos"
