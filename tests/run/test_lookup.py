@@ -48,6 +48,14 @@ def test_a_job_that_differs_is_never_adopted(differs: str, video: Video) -> None
     assert not WANT.matches(video), differs
 
 
+def test_a_job_without_a_prompt_is_found_for_a_shot_without_one() -> None:
+    """Image-only shots send no prompt; the API lists their jobs without one (or empty)."""
+    want = dataclasses.replace(WANT, prompt=None)
+    assert want.matches(dataclasses.replace(SAME, desc=None))
+    assert want.matches(dataclasses.replace(SAME, desc=""))
+    assert not want.matches(SAME)
+
+
 def test_the_time_window_tolerates_clock_skew_and_no_more() -> None:
     assert WANT.matches(dataclasses.replace(SAME, created=SINCE - LOOKUP_SKEW))
     assert not WANT.matches(dataclasses.replace(SAME, created=SINCE - LOOKUP_SKEW - 0.001))

@@ -47,6 +47,7 @@ def test_every_model_takes_the_frames_the_seed_says(fresh: catalogue.Catalogue) 
         assert (model.aspect_ratio, model.default_option) == (aspect, default), name
         assert model.director is name.endswith("-Director"), name
         assert model.fast is name.endswith("-Fast"), name
+        assert model.note and model.kind and model.family_label, "`reel models` shows them"
 
 
 def test_hailuo_01_is_720p_for_6_seconds_at_25_credits(fresh: catalogue.Catalogue) -> None:

@@ -10,7 +10,7 @@ import anyio
 from runner.spec.validate import load_pipeline
 from runner.state.journal import JobRecord, Journal
 from runner.state.plan import ShotTake, make_plan, sha256_file
-from runner.state.rerun import decide, intact
+from runner.state.rerun import decide, decide_all, intact
 from tests.run.conftest import write_pipeline
 
 API = "https://api.useapi.net/v1/minimax"
@@ -76,3 +76,33 @@ def test_a_job_of_an_earlier_embedded_simulator_is_rendered_again(tmp_path: Path
             "its job was on an earlier embedded simulator",
         )
     journal.close()
+
+
+def test_without_a_journal_everything_renders_as_new_or_forced(tmp_path: Path) -> None:
+    body = "shots:\n  - id: a\n    prompt: one\n  - id: b\n    prompt: two\n"
+    pipe, _ = load_pipeline(write_pipeline(tmp_path, body))
+    assert pipe is not None
+    takes = make_plan(pipe).takes
+    decisions = decide_all(tmp_path / "out", takes, force=["b"], backend=None)
+    assert [(d.action, d.reason) for d in decisions] == [
+        ("render", "new"),
+        ("render", "forced (--force)"),
+    ]
+
+
+def test_a_failed_shot_take_is_kept_unless_retry_failed_is_asked(tmp_path: Path) -> None:
+    journal, take = _unfinished_job(tmp_path, API)
+
+    async def fail() -> None:
+        record = journal.latest(take.key)
+        assert record is not None
+        await journal.set_state(record.id, "failed", "the render failed")
+
+    anyio.run(fail)
+    journal.close()
+    kept = decide_all(tmp_path / "out", [take], backend=API)
+    assert [(d.action, d.reason) for d in kept] == [
+        ("keep", "failed: the render failed (--retry-failed renders it)")
+    ]
+    again = decide_all(tmp_path / "out", [take], retry_failed=True, backend=API)
+    assert [d.action for d in again] == ["render"]
