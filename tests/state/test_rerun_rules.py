@@ -10,7 +10,7 @@ import anyio
 from runner.spec.validate import load_pipeline
 from runner.state.journal import JobRecord, Journal
 from runner.state.plan import ShotTake, make_plan, sha256_file
-from runner.state.rerun import decide, decide_all, intact
+from runner.state.rerun import decide, decide_all, intact, lookup_credits
 from tests.run.conftest import write_pipeline
 
 API = "https://api.useapi.net/v1/minimax"
@@ -106,3 +106,29 @@ def test_a_failed_shot_take_is_kept_unless_retry_failed_is_asked(tmp_path: Path)
     ]
     again = decide_all(tmp_path / "out", [take], retry_failed=True, backend=API)
     assert [d.action for d in again] == ["render"]
+
+
+def test_only_intents_without_a_job_id_may_cost_credits_when_resumed(tmp_path: Path) -> None:
+    """A job id is polled (free); an intent is looked up, and renders if nothing is found."""
+    journal, take = _unfinished_job(tmp_path / "job", API)
+    polled = decide(journal, take, backend=API)
+    journal.close()
+    pipe, _ = load_pipeline(
+        write_pipeline(tmp_path / "intent", "shots:\n  - id: a\n    prompt: one\n")
+    )
+    assert pipe is not None
+    intent_take = make_plan(pipe).takes[0]
+    intents = Journal(tmp_path / "intent" / "out" / ".reel", API)
+
+    async def intend() -> None:
+        await intents.intend(
+            key=intent_take.key, fingerprint=intent_take.fingerprint, run_id="r",
+            account="111", prompt="one", model=intent_take.shot.model,
+        )  # fmt: skip
+
+    anyio.run(intend)
+    looked_up = decide(intents, intent_take, backend=API)
+    intents.close()
+    assert (polled.action, looked_up.action) == ("resume", "resume")
+    assert lookup_credits([polled]) == 0
+    assert lookup_credits([looked_up]) == intent_take.credits == 25
