@@ -1,8 +1,8 @@
 """The review page as one self-contained HTML document: summary at the top, then the cards.
 
-No script, no remote font or stylesheet: the CSS (runner/report/templates/report.css) is inlined, and a
-Content-Security-Policy forbids every script and every address outside the folder, so even a
-string that slipped past escaping could not run or fetch anything.
+No script, no remote font or stylesheet: the CSS (runner/report/templates/report.css) is
+inlined, and a Content-Security-Policy forbids every script and every address outside the
+folder, so even a string that slipped past escaping could not run or fetch anything.
 """
 
 from __future__ import annotations
