@@ -1,14 +1,27 @@
-"""Fences around every test: no network beyond loopback, no real token, no writes to $HOME."""
+"""Fences around every test: no network beyond loopback, no real token, no writes to $HOME.
+
+Also the hypothesis profile: in CI (CI=true) every property test runs the same derandomized
+examples, so CI never fails by chance and a failure reproduces; run by hand, each run draws new
+examples and remembers failing ones in .hypothesis/ (REEL_HYPOTHESIS=ci|dev overrides).
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", derandomize=False)
+settings.load_profile(
+    os.environ.get("REEL_HYPOTHESIS") or ("ci" if os.environ.get("CI") == "true" else "dev")
+)
 
 _real_getaddrinfo = socket.getaddrinfo
 _real_connect = socket.socket.connect

@@ -40,16 +40,26 @@ class AccountState:
         return [j for j in jobs if j.tracked] if tracked_only else jobs
 
 
+def max_jobs_of(state: AccountState, request: CreateRequest) -> int:
+    """The create body's maxJobs, else the account's."""
+    return request.max_jobs or state.config.max_jobs
+
+
 def refusal(
-    state: AccountState, request: CreateRequest, credits: int, iso: Callable[[float], str]
+    state: AccountState,
+    request: CreateRequest,
+    credits: int,
+    iso: Callable[[float], str],
+    *,
+    enforce_max_jobs: bool = True,
 ) -> tuple[int, dict[str, Any]] | None:
     """The refusal a create meets before anything is queued (596, 412, 429), or None."""
     if state.on_hold:
         return 596, {"error": HOLD_MESSAGE, "code": 596}
     if state.credits < credits:
         return 412, {"error": CREDITS_MESSAGE, "code": 412}
-    max_jobs = request.max_jobs or state.config.max_jobs
-    if len(state.live(tracked_only=True)) >= max_jobs:
+    max_jobs = max_jobs_of(state, request)
+    if enforce_max_jobs and len(state.live(tracked_only=True)) >= max_jobs:
         return 429, running_videos(state, max_jobs, iso)
     if len(state.live(tracked_only=False)) >= state.config.queue_cap:
         return 429, {"error": queue_full_message(state.config.queue_cap), "code": 429}

@@ -107,6 +107,10 @@ class SimConfig:
     """GET /scheduler/available: only accounts with room, or all (see `Listing`)."""
     media_scale: float = EMBEDDED_MEDIA_SCALE
     """Served videos are this fraction of their reported width and height (1: the same)."""
+    refuse_over_limit: bool = True
+    """Answer a create beyond the account's maxJobs with 429, as useapi does. Off, it is accepted
+    and written to the ledger's `overLimit`: a test of Reel's own placement then sees every
+    over-limit create instead of the simulator quietly correcting it."""
 
     def __post_init__(self) -> None:
         if not self.accounts:

@@ -30,6 +30,8 @@ class Ledger:
     faults: list[Entry] = field(default_factory=list)
     callbacks: list[Entry] = field(default_factory=list)
     inbox: list[Entry] = field(default_factory=list)
+    over_limit: list[Entry] = field(default_factory=list)
+    """Creates accepted beyond maxJobs (only with `SimConfig(refuse_over_limit=False)`)."""
     peak_jobs: dict[str, int] = field(default_factory=dict)
     peak_rendering: dict[str, int] = field(default_factory=dict)
 
@@ -47,6 +49,7 @@ class Ledger:
             "faults": [dict(e) for e in self.faults],
             "callbacks": [dict(e) for e in self.callbacks],
             "inbox": [dict(e) for e in self.inbox],
+            "overLimit": [dict(e) for e in self.over_limit],
             "peakJobs": dict(self.peak_jobs),
             "peakRendering": dict(self.peak_rendering),
         }

@@ -19,7 +19,7 @@ from typing import Any
 
 from PIL import Image
 
-from runner.sim.accounts import AccountState, refusal
+from runner.sim.accounts import AccountState, max_jobs_of, refusal
 from runner.sim.config import SimConfig
 from runner.sim.faults import Dice, Outcome, codes, outcome
 from runner.sim.jobs import CreateRequest, Job, StoredFile, base_render_seconds, nominal_size
@@ -248,9 +248,22 @@ class World:
 
     def admit(self, request: CreateRequest, credits: int) -> tuple[int, dict[str, Any]] | None:
         """The refusal a create meets before anything is queued (596, 412, 429), or None."""
+        enforce = self.config.refuse_over_limit
         with self.lock:
-            self.advance()
-            return refusal(self.accounts[request.account], request, credits, self.iso)
+            now = self.advance()
+            state = self.accounts[request.account]
+            refused = refusal(state, request, credits, self.iso, enforce_max_jobs=enforce)
+            held, max_jobs = len(state.live(tracked_only=True)), max_jobs_of(state, request)
+            if refused is None and held >= max_jobs:  # only when not enforced
+                self.ledger.over_limit.append(
+                    {
+                        "t": round(now, 4),
+                        "account": request.account,
+                        "held": held,
+                        "maxJobs": max_jobs,
+                    }
+                )
+            return refused
 
     def tracked(self) -> list[Job]:
         """Jobs useapi is tracking (accepted creates not yet ended), oldest first."""

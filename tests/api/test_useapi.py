@@ -53,6 +53,7 @@ def test_each_status_becomes_its_refusal(status: int, kind: type[useapi.ApiError
 
     with pytest.raises(kind) as caught:
         _call(handler, "create", {"prompt": "x"})
+    assert type(caught.value) is kind, "exactly this class, not a subclass with another policy"
     assert caught.value.status == status
     assert TOKEN not in str(caught.value) and "nope" in str(caught.value)
 

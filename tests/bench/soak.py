@@ -8,8 +8,9 @@ exists without its reply); 2 % of downloads are truncated. Account 222222 goes o
 
 Every shot has its own prompt, so the ledger's creates map to shot-takes by prompt:
 - `duplicates`: shot-takes with more than one job in the ledger;
-- `lost`: shot-takes neither completed (with an intact output file) nor explained (failed,
-  moderated or skipped with a reason in the manifest).
+- `lost`: shot-takes neither completed (with an intact output file) nor ended by the API's own
+  verdict (their job failed or was moderated in the ledger); giving up on a passing fault loses
+  the shot-take, whatever reason the manifest gives.
 """
 
 from __future__ import annotations
@@ -75,19 +76,29 @@ class SoakResult:
     outcome: str
 
 
-def explained(shot: dict[str, Any], output: Path) -> bool:
-    """Completed with an intact file, or ended with a reason."""
+def explained(shot: dict[str, Any], output: Path, jobs: dict[str, dict[str, Any]]) -> bool:
+    """Completed with an intact file, or ended by the API's own verdict: its job failed or was
+    moderated in the ledger. A shot-take Reel gave up on (a passing fault, a lookup that kept
+    failing), or one whose job completed but whose video is not on disk, is lost, whatever
+    reason the manifest gives."""
     status = shot["status"]
     if status == "completed":
         out = shot.get("output") or {}
         path = output / str(out.get("path", ""))
         return bool(out) and path.is_file() and sha256_file(path) == out.get("sha256")
-    return status in ("failed", "moderated", "skipped") and bool(shot.get("error"))
+    job = jobs.get(str(shot.get("videoId")))
+    return (
+        status in ("failed", "moderated")
+        and bool(shot.get("error"))
+        and job is not None
+        and job["outcome"] == status
+    )
 
 
 def judge(manifest: dict[str, Any], ledger: dict[str, Any], output: Path) -> dict[str, Any]:
     shots: list[dict[str, Any]] = manifest["shots"]
-    lost = [s["key"] for s in shots if not explained(s, output)]
+    jobs = {j["videoId"]: j for j in ledger["jobs"]}
+    lost = [s["key"] for s in shots if not explained(s, output, jobs)]
     named = {s["videoId"] for s in shots if s.get("videoId")}
     reasons = Counter((s.get("error") or "")[:60] for s in shots if s["status"] != "completed")
     over = tuple(

@@ -29,6 +29,7 @@ from runner.sim import SimAccount, SimConfig, Simulator, running_simulator
 from runner.spec import catalogue
 from runner.spec.validate import load_pipeline
 from runner.state.plan import make_plan
+from tests.seed_prices import seed_prices
 
 SPEED = 6000.0
 CATALOGUE = catalogue.load()
@@ -91,7 +92,6 @@ def sim() -> Iterator[Simulator]:
 @settings(
     max_examples=40,
     deadline=None,
-    derandomize=True,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
         HealthCheck.too_slow,
@@ -129,6 +129,9 @@ def test_what_validates_is_accepted_and_charged_as_planned(
     creates = sim.ledger()["creates"][before:]
     assert len(creates) == len(takes)
     planned = {t.shot.id: t.credits for t in takes}
+    seed = seed_prices()
     for st_ in result.states:
         create = next(c for c in creates if c["videoId"] == st_.video_id)
         assert create["credits"] == planned[st_.take.shot.id], (st_.take.shot, create)
+        # Both come from the catalogue: the seed's own table says whether that price is right.
+        assert create["credits"] == seed[st_.take.shot.model, st_.take.shot.options]

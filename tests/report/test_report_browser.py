@@ -13,6 +13,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,6 +125,18 @@ class Opened:
     dialogs: list[str] = field(default_factory=list)
 
 
+def wait_until(page: Any, expression: str, timeout: float = 30.0) -> None:
+    """Poll a JavaScript expression from here until it is true. Not `page.wait_for_function`:
+    that compiles its predicate with eval inside the page, which the page's own
+    Content-Security-Policy forbids (an EvalError, depending on whether the first check is
+    already true). `page.evaluate` runs through the DevTools protocol, outside the CSP."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {expression}")
+        page.wait_for_timeout(50)
+
+
 def open_page(browser: Any, output: Path, width: int, height: int = 900) -> Iterator[Opened]:
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
@@ -137,18 +150,14 @@ def open_page(browser: Any, output: Path, width: int, height: int = 900) -> Iter
     page.on("dialog", lambda d: (opened.dialogs.append(d.message), d.dismiss()))
     page.goto((output / "report.html").as_uri())
     # Every video has its metadata (readyState >= 1) or has failed; failure is asserted below.
-    page.wait_for_function(
-        "[...document.querySelectorAll('video')].every(v => v.readyState >= 1 || v.error)",
-        timeout=30_000,
+    wait_until(
+        page, "[...document.querySelectorAll('video')].every(v => v.readyState >= 1 || v.error)"
     )
     # Thumbnails load lazily; make them all load so that the full-page screenshot shows them.
     page.evaluate("document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
-    page.wait_for_function("[...document.images].every(i => i.complete)", timeout=30_000)
+    wait_until(page, "[...document.images].every(i => i.complete)")
     # ... and let each video finish its metadata fetch, so no loading spinner is in the picture.
-    page.wait_for_function(
-        "[...document.querySelectorAll('video')].every(v => v.networkState !== 2)",
-        timeout=30_000,
-    )
+    wait_until(page, "[...document.querySelectorAll('video')].every(v => v.networkState !== 2)")
     yield opened
     context.close()
 

@@ -64,7 +64,8 @@ def creates_per_key(ledger: dict[str, Any], result: RunResult) -> Counter[str]:
 
 
 def check_ledger(ledger: dict[str, Any]) -> None:
-    """No account ever held more jobs than its maxJobs."""
+    """No account ever held more jobs than its maxJobs (nor was sent a create beyond it)."""
+    assert ledger["overLimit"] == [], ledger["overLimit"]
     for account, peak in ledger["peakJobs"].items():
         assert peak <= ledger["accounts"][account]["maxJobs"], (account, peak)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
 import pytest
 
+from runner.api.useapi import ClientConfig, MaybeQueued, UseApi
 from runner.commands.run import RunOptions
 from runner.errors import RunStopped
 from runner.sim import FaultRates, SimAccount, SimConfig, Simulator, running_simulator
@@ -176,6 +178,31 @@ def test_slow_replies_time_out_and_are_looked_up(tmp_path: Path) -> None:
     totals = run.manifest["totals"]
     assert totals["creditsSpent"] <= charged <= totals["creditsSpent"] + totals["creditsUnsure"]
     _no_duplicates(run)
+    slow = [f for f in run.ledger["faults"] if f["kind"] == "slow"]
+    # The n-th create's dice are fixed by the seed: seed 4 makes one of the first five slow.
+    assert any(f["path"].endswith("/videos/create") for f in slow)
+    lookups = [r for r in run.ledger["requests"] if r["path"].endswith("/videos/")]
+    resent = sum(s["attempts"] for s in run.manifest["shots"]) - 5
+    assert resent >= 1, "a create whose reply did not come in time was given up and resent"
+    assert len(lookups) >= 2 * resent, "each resend came after two lookups that missed"
+
+
+def test_a_call_slower_than_the_request_timeout_is_given_up(tmp_path: Path) -> None:
+    """The per-request timeout is the client's, not httpx's default (5 s) or none."""
+    faults = FaultRates(slow=1.0, slow_seconds=600 * 1.5)  # every call answers after 1.5 s
+
+    async def call(sim: Simulator) -> BaseException | None:
+        config = ClientConfig(sim.base_url, sim.token, timeout=0.3)
+        async with UseApi(config) as client:
+            try:
+                await client.accounts()
+            except MaybeQueued as exc:
+                return exc
+        return None
+
+    with running_simulator(sim_config(faults=faults)) as sim:
+        caught = anyio.run(call, sim)
+    assert isinstance(caught, MaybeQueued) and "Timeout" in str(caught)
 
 
 def test_a_video_removed_after_moderation_404_is_moderated(sim: Simulator, tmp_path: Path) -> None:

@@ -122,6 +122,10 @@ def test_frames_are_uploaded_to_the_account_that_renders(tmp_path: Path) -> None
 
 
 def test_pinned_shots_go_to_their_account_and_limits_hold(tmp_path: Path) -> None:
+    """The simulator accepts and records creates beyond maxJobs here instead of refusing them:
+    Reel's placement alone keeps the limits."""
+    from dataclasses import replace
+
     from runner.sim import SimAccount
 
     accounts = (SimAccount("111", "free", 2), SimAccount("222", "paid", 3))
@@ -130,8 +134,9 @@ def test_pinned_shots_go_to_their_account_and_limits_hold(tmp_path: Path) -> Non
         for i in range(12)
     )
     body = 'accounts: {"111": {maxJobs: 2}, "222": {maxJobs: 3}}\nshots:\n' + shots
-    with running_simulator(sim_config(accounts)) as sim:
+    with running_simulator(replace(sim_config(accounts), refuse_over_limit=False)) as sim:
         run = run_pipeline(sim, write_pipeline(tmp_path, body))
+    assert run.ledger["overLimit"] == [], "no create beyond an account's maxJobs"
     assert run.result.outcome == "completed"
     for i in range(4):
         assert run.shot(f"s{i}#1")["account"] == "111"

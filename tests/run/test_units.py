@@ -66,7 +66,8 @@ def test_parking_the_last_account_answers_every_waiter_with_none() -> None:
 
 def test_fixed_poll_interval_and_retry_wait_are_taken_as_given() -> None:
     timing = Timing(scale=0.001, poll_interval=0.5, retry_wait=2.0)
-    assert timing.poll_min == timing.poll_max == timing.first_poll == 0.5
+    assert timing.poll_min == timing.poll_max == 0.5
+    assert timing.first_poll == 0.002  # the first read of a new job still comes soon (2 s)
     assert all(2.0 <= timing.busy_wait() <= 6.0 for _ in range(50))
     scaled = Timing(scale=0.001)
     assert all(0.01 <= scaled.busy_wait() <= 0.03 for _ in range(50))
@@ -93,3 +94,34 @@ def test_a_link_of_a_chain_is_served_before_earlier_waiters() -> None:
 
     anyio.run(go)
     assert order == ["link", "alone-1", "alone-2"]
+
+
+def test_a_resumed_job_holds_its_slot_until_it_ends() -> None:
+    placement = Placement([AccountSlots("a", 2)])
+    placement.occupy("a")
+    assert placement.accounts["a"].free == 1
+    placement.occupy("elsewhere")  # a job on an account this run does not use: nothing to count
+    assert placement.accounts["a"].free == 1
+    placement.release("a")
+    assert placement.accounts["a"].free == 2
+
+
+def test_why_a_pinned_shot_cannot_be_placed() -> None:
+    placement = Placement([AccountSlots("a", 1), AccountSlots("b", 1)])
+    placement.park("a", "is out of credits (412)")
+    assert placement.why_not("a") == "account a is out of credits (412)"
+    assert placement.why_not("c") == "account c is not one of this run's accounts"
+    assert not placement.can_ever("a") and not placement.can_ever("c")
+    assert placement.can_ever("b") and placement.can_ever(None)
+
+
+def test_an_account_keeps_the_first_reason_it_was_parked_for() -> None:
+    placement = Placement([AccountSlots("a", 1), AccountSlots("b", 1)])
+    placement.park("a", "is on hold (596)")
+    placement.park("a", "is out of credits (412)")
+    placement.park("c", "is on hold (596)")  # not an account of this run: nothing to park
+    placement.park("b", "is out of credits (412)")
+    assert placement.why_not(None) == (
+        "no account can take work: a is on hold (596); b is out of credits (412)"
+    )
+    assert Placement([]).why_not(None) == "no account can render videos"

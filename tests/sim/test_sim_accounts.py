@@ -181,3 +181,23 @@ def test_concurrent_creates_never_exceed_max_jobs(
     assert ledger["peakRendering"][PAID] == 2
     assert sum(c["credits"] for c in ledger["creates"]) == 3 * 25
     assert ledger["accounts"][PAID]["credits"] == 1_000_000 - 75
+
+
+@pytest.mark.parametrize("refuse", [True, False])
+def test_a_create_beyond_max_jobs_is_refused_or_recorded(refuse: bool) -> None:
+    """Refused with 429 as useapi does; or, for tests of Reel's placement, let through and
+    recorded in the ledger's overLimit."""
+    config = SimConfig(accounts=(SimAccount("222", "paid", 2),), refuse_over_limit=refuse)
+    with running_simulator(config) as sim, client(sim) as http:
+        codes = [
+            create(http, account="222", model="T2V-01", prompt=f"job {i}").status_code
+            for i in range(3)
+        ]
+        ledger = sim.ledger()
+    if refuse:
+        assert codes == [200, 200, 429] and ledger["overLimit"] == []
+    else:
+        assert codes == [200, 200, 200]
+        assert [(e["account"], e["held"], e["maxJobs"]) for e in ledger["overLimit"]] == [
+            ("222", 2, 2)
+        ]

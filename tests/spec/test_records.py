@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from runner.spec.pipeline import Account
 from runner.spec.validate import load_pipeline
 
@@ -106,6 +108,21 @@ def test_large_image_is_a_warning_only(tmp_path: Path) -> None:
         "story.yaml:2:33: warning: shots[0].frames.first: ../images/big.png is 5.1 MB; "
         "uploads above 5 MB may be refused: shrink it"
     ]
+
+
+@pytest.mark.parametrize(("size", "warned"), [(5_000_000, False), (5_000_001, True)])
+def test_the_size_warning_starts_one_byte_above_5_mb(
+    tmp_path: Path, size: int, warned: bool
+) -> None:
+    path = _write(tmp_path, "version: 1\nshots: [{id: a, frames: {first: ../images/big.png}}]\n")
+    big = tmp_path / "images" / "big.png"
+    shutil.copy(CASES / "images" / "small.png", big)
+    with big.open("ab") as f:
+        f.write(b"\0" * (size - big.stat().st_size))
+    assert big.stat().st_size == size
+    pipeline, diagnostics = load_pipeline(path, "story.yaml")
+    assert pipeline is not None
+    assert [d.rule for d in diagnostics] == (["image-size"] if warned else [])
 
 
 def test_shots_of_one_shape_share_a_schema_run() -> None:

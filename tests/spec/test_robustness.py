@@ -95,7 +95,6 @@ PIPELINE = st.fixed_dictionaries(
 FAST = settings(
     max_examples=150,
     deadline=None,
-    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 

@@ -1,0 +1,170 @@
+"""Finding a job a lost create may have made: what fits (matches), and when it is looked for."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import httpx
+import pytest
+
+from runner.api.records import Video
+from runner.run.lookup import LIST_LIMIT, LOOKUP_SKEW, Wanted
+from runner.sim import running_simulator
+from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_pipeline
+
+SINCE = 1_700_000_000.0
+FILES = frozenset({"user:1:-minimax:111-file:1"})
+WANT = Wanted("111", "a lighthouse", "T2V-2.3", "768p-6sec", FILES, SINCE)
+SAME = Video.from_json(
+    {
+        "videoId": "user:1234-minimax:111-video:1",
+        "status": 11,
+        "desc": "a lighthouse",
+        "model": "T2V-2.3",
+        "options": "768p-6sec",
+    }
+)
+SAME = dataclasses.replace(SAME, file_ids=FILES, created=SINCE + 5)
+
+
+def test_the_job_that_was_asked_for_matches() -> None:
+    assert WANT.fits(SAME)
+    assert WANT.fits(dataclasses.replace(SAME, created=None)), "no time shown: not excluded"
+    assert WANT.fits(dataclasses.replace(SAME, model=None, options=None, file_ids=frozenset()))
+
+
+@pytest.mark.parametrize(
+    ("differs", "video"),
+    [
+        ("prompt", dataclasses.replace(SAME, desc="a lighthouse at night")),
+        ("model", dataclasses.replace(SAME, model="I2V-2.3")),
+        ("options", dataclasses.replace(SAME, options="768p-10sec")),
+        ("frames", dataclasses.replace(SAME, file_ids=frozenset({"user:1-minimax:111-file:2"}))),
+        ("made before the attempt", dataclasses.replace(SAME, created=SINCE - LOOKUP_SKEW - 1)),
+    ],
+)
+def test_a_job_that_differs_is_never_adopted(differs: str, video: Video) -> None:
+    assert not WANT.fits(video), differs
+
+
+def test_a_job_without_a_prompt_is_found_for_a_shot_without_one() -> None:
+    """Image-only shots send no prompt; the API lists their jobs without one (or empty)."""
+    want = dataclasses.replace(WANT, prompt=None)
+    assert want.fits(dataclasses.replace(SAME, desc=None))
+    assert want.fits(dataclasses.replace(SAME, desc=""))
+    assert not want.fits(SAME)
+
+
+def test_the_time_window_tolerates_clock_skew_and_no_more() -> None:
+    assert WANT.fits(dataclasses.replace(SAME, created=SINCE - LOOKUP_SKEW))
+    assert not WANT.fits(dataclasses.replace(SAME, created=SINCE - LOOKUP_SKEW - 0.001))
+
+
+class LateCreate(httpx.AsyncBaseTransport):
+    """The first create's reply is lost (a read timeout), and the API makes the job only after
+    the first lookup has listed the account's videos: as when a timed-out request is still
+    on its way. Only a second lookup, a wait later, can find it."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.held: httpx.Request | None = None
+        self.lookups_before_release = 0
+        self.released = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/videos/create") and not self.released and self.held is None:
+            self.held = request
+            raise httpx.ReadTimeout("the reply was lost", request=request)
+        # A lookup's listing (pages of LIST_LIMIT), not the account watcher's read of its jobs.
+        lookup = request.url.params.get("limit") == str(LIST_LIMIT)
+        if path.endswith("/videos/") and lookup and self.held is not None:
+            listing = await self.inner.handle_async_request(request)
+            body = await listing.aread()
+            self.lookups_before_release += 1
+            made = await self.inner.handle_async_request(self.held)
+            await made.aread()
+            self.held, self.released = None, True
+            return httpx.Response(listing.status_code, headers=listing.headers, content=body)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_job_made_after_the_first_lookup_is_found_by_the_second_not_paid_twice(
+    tmp_path: Path,
+) -> None:
+    body = "shots:\n" + "".join(f"  - id: s{i}\n    prompt: shot number {i}\n" for i in range(3))
+    late = LateCreate()
+    with running_simulator(sim_config()) as sim:
+        run = run_pipeline(sim, write_pipeline(tmp_path, body), transport=late)
+    assert late.released and late.lookups_before_release == 1
+    assert run.result.outcome == "completed"
+    counts = creates_per_key(run.ledger, run.result)
+    assert counts == {"s0#1": 1, "s1#1": 1, "s2#1": 1}, "the late job was adopted, not resent"
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """Passes every request on, noting the Content-Type of each upload."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.uploads: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/files/"):
+            self.uploads.append(request.headers["content-type"])
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_each_frame_is_uploaded_with_its_own_content_type(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (64, 36), (1, 2, 3)).save(tmp_path / "c.jpg")
+    body = (
+        "shots:\n  - id: p\n    model: I2V-01\n    frames: {first: a.png}\n"
+        "  - id: j\n    model: I2V-01\n    frames: {first: c.jpg}\n"
+    )
+    recording = Recording()
+    with running_simulator(sim_config()) as sim:
+        run = run_pipeline(sim, write_pipeline(tmp_path, body), transport=recording)
+    assert run.result.outcome == "completed"
+    assert sorted(recording.uploads) == ["image/jpeg", "image/png"]
+
+
+class BusyUploads(httpx.AsyncBaseTransport):
+    """The first `failures` uploads answer 502 (nothing stored); the rest go through."""
+
+    def __init__(self, failures: int) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.left = failures
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/files/") and self.left > 0:
+            self.left -= 1
+            return httpx.Response(502, json={"error": "too busy", "code": 502})
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_an_upload_is_resent_as_often_as_the_retry_policy_allows(tmp_path: Path) -> None:
+    """Uploads cost nothing: TRANSPORT_TRIES failures in a row are resent; one more fails."""
+    from runner.run.retry import TRANSPORT_TRIES
+
+    body = "shots:\n  - id: p\n    model: I2V-01\n    frames: {first: a.png}\n"
+    with running_simulator(sim_config()) as sim:
+        run = run_pipeline(
+            sim, write_pipeline(tmp_path, body), transport=BusyUploads(TRANSPORT_TRIES)
+        )
+    assert run.result.outcome == "completed"
+    with running_simulator(sim_config()) as sim:
+        path = write_pipeline(tmp_path / "more", body)
+        run = run_pipeline(sim, path, transport=BusyUploads(TRANSPORT_TRIES + 1))
+    assert run.status("p#1") == "failed" and "upload failed" in run.shot("p#1")["error"]
