@@ -19,6 +19,7 @@ seeds (default: 3 seeds).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import json
@@ -207,9 +208,13 @@ def _check(path: Path, sim: Simulator) -> None:
         n: hashlib.sha256((path.parent / n).read_bytes()).hexdigest() for n in ("a.png", "b.png")
     }
 
+    recorded = {s["id"]: s["frames"] for s in manifest["shots"]}
+
     def frames(shot_id: str) -> frozenset[str]:
         if shot_id.startswith("twin-"):
             return frozenset({sha["a.png" if shot_id == "twin-a" else "b.png"]})
+        if int(shot_id[1:]) in CHAINED:  # its upstream's frame (`_check_chains` says which)
+            return frozenset(f["sha256"] for f in recorded[shot_id])
         return frozenset({sha["a.png"]}) if int(shot_id[1:]) % 5 == 0 else frozenset()
 
     wanted = Counter((str(s["prompt"]), frames(s["id"])) for s in shots)
@@ -402,7 +407,9 @@ def test_kills_inside_chains_never_render_an_upstream_again_nor_pay_twice_downst
     """SIGKILL while a frame is extracted (just after its video's download), while it is
     uploaded, and when a downstream shot is created; the reruns finish the chains with one job
     per shot and every downstream shot sent its upstream's final frame."""
-    config = SimConfig(accounts=ACCOUNTS, speed=SPEED, faults=FAULTS, seed=5)
+    # No late moderation here: every link must render, so that each kill lands inside a chain.
+    faults = dataclasses.replace(FAULTS, moderate_render=0.0)
+    config = SimConfig(accounts=ACCOUNTS, speed=SPEED, faults=faults, seed=5)
     path = _chain_pipeline(tmp_path)
     out = path.parent / "out"
     with running_simulator(config) as sim:
