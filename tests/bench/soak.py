@@ -86,6 +86,15 @@ def explained(shot: dict[str, Any], output: Path, jobs: dict[str, dict[str, Any]
         out = shot.get("output") or {}
         path = output / str(out.get("path", ""))
         return bool(out) and path.is_file() and sha256_file(path) == out.get("sha256")
+    if (
+        status == "failed"
+        and shot.get("videoId") is None
+        and shot.get("creditsUnsure", 0) > 0
+        and "(not resent)" in str(shot.get("error"))
+    ):
+        # Reel stopped on purpose after its one blind resend, said what to check and counted
+        # what may have been charged; a job it may have made is judged as an orphan (unsure).
+        return True
     job = jobs.get(str(shot.get("videoId")))
     return (
         status in ("failed", "moderated")

@@ -246,6 +246,7 @@ REEL_ONLY = frozenset(
     {
         "account-not-listed",
         "duplicate-id",
+        "duplicate-output",
         "file-id-account-not-listed",
         "file-id-not-on-pinned-account",
         "file-ids-on-two-accounts",

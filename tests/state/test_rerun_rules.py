@@ -24,6 +24,7 @@ def _record(tmp_path: Path, content: bytes = b"the video") -> JobRecord:
         model="T2V-01", intended=0.0, video_id="v", submitted=0.0, attempts=1,
         state="completed", credits=25, completed=1.0, error=None, output_path=str(video),
         output_bytes=len(content), output_sha256=sha256_file(video), width=None, height=None,
+        request=None,
     )  # fmt: skip
 
 
