@@ -82,8 +82,10 @@ def _pipeline_name(document: dict[str, Any]) -> None:
     path = document.get("pipeline")
     if isinstance(document.get("name"), str) or not isinstance(path, str):
         return
+    # libyaml's loader where it is built in: the pure-Python one takes seconds on a long file.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        pipeline = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        pipeline = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return
     if isinstance(pipeline, dict) and isinstance(pipeline.get("name"), str):
