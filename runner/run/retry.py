@@ -27,6 +27,9 @@ FIRST_POLL = 2.0
 """Seconds from a create to its first poll: whether the job is queued or already rendering is
 shown soon, then polls follow its progress."""
 POLL_MAX = 30.0
+JOB_DEADLINE = 6 * 3600.0
+"""A job not final this long after it was made is given up for this run (its id is kept: a
+rerun follows it again). Renders take minutes; six hours leaves room for long queues."""
 QUEUED_FACTOR = 2.0
 """A waiting job with none of ours rendering on its account is read this many times less often
 than the longest interval (its turn comes when another client's job ends)."""
@@ -69,6 +72,11 @@ class Timing:
     @property
     def poll_max(self) -> float:
         return self.poll_interval if self.poll_interval is not None else POLL_MAX * self.scale
+
+    @property
+    def job_deadline(self) -> float:
+        """How long a job is followed in one run before it is given up (kept for a rerun)."""
+        return JOB_DEADLINE * self.scale
 
     @property
     def first_poll(self) -> float:

@@ -142,6 +142,16 @@ class AccountWatch:
         return math.inf if rendering else job.due
 
     async def _look(self, now: float) -> None:
+        for job in [
+            j for j in self.jobs.values() if now - j.registered > self._w.timing.job_deadline
+        ]:
+            hours = self._w.timing.job_deadline / self._w.timing.scale / 3600
+            job.st.end(
+                "failed",
+                f"not finished after {hours:g} h (last seen {job.phase}); its job id is kept: "
+                "a rerun follows it again",
+            )
+            self._finish(job, None)
         ready = [j for j in self.jobs.values() if self._due(j) <= now]
         percent = [j for j in ready if j.want == "percent" or not self.list_ok]
         if percent:

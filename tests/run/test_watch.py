@@ -248,3 +248,17 @@ def test_a_fixed_poll_interval_reads_the_list_at_that_interval(
     assert results[0] is not None and results[0].completed
     assert api.requests["id"] == 0
     assert 5 <= api.requests["list"] <= 12, api.requests
+
+
+def test_a_job_that_never_ends_is_given_up_after_the_deadline_and_kept(tmp_path: Path) -> None:
+    """Every loop that waits on the API has a limit: a job still queued after six (scaled)
+    hours ends this run's wait as failed, saying so; its id stays for a rerun."""
+    takes = _takes(tmp_path, 1)
+    api = ScriptedApi([Job(vid(1), start=None, seconds=1.0)])  # queued for ever
+    timing = Timing(scale=0.00005)  # six hours: 1.08 s here
+    results, stopped = watch_all(api, takes, timing=timing)
+    assert results == [None] and stopped == []
+    assert takes[0].status == "failed" and takes[0].video_id == vid(1)
+    assert takes[0].error == (
+        "not finished after 6 h (last seen queued); its job id is kept: a rerun follows it again"
+    )
