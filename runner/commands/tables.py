@@ -185,6 +185,12 @@ def rerun_line(decisions: Sequence[Decision]) -> str:
     unsure = lookup_credits(decisions)
     if unsure:
         parts.append(f"up to {unsure} credits more for sends whose job is not found")
+    maybe = sum(d.unsure for d in decisions)
+    if maybe:
+        parts.append(
+            f"up to {maybe} credits possibly charged already by creates whose answer was lost "
+            "(check those accounts' videos)"
+        )
     return "next run: " + ", ".join(parts)
 
 

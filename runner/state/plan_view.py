@@ -95,6 +95,7 @@ def rerun_json(decisions: Sequence[Decision]) -> dict[str, Any]:
         },
         "credits": rerun_credits(decisions),
         "ifLookupsFindNothing": lookup_credits(decisions),
+        "creditsUnsure": sum(d.unsure for d in decisions),
     }
 
 

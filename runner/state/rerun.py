@@ -25,7 +25,7 @@ cannot be polled here: unless its output is intact, the shot-take renders again.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -49,6 +49,9 @@ class Decision:
     """The journal's newest row for this shot-take and fingerprint."""
     changed: bool = False
     """An earlier run rendered this shot-take with another fingerprint."""
+    unsure: int = 0
+    """Credits earlier creates of this shot-take may have cost: sent, their answer lost, and
+    no job found for them (`Journal.unsure_credits`). Already possibly spent, not planned."""
 
     @property
     def credits(self) -> int:
@@ -173,7 +176,7 @@ def decide_all(
         )
     journal = Journal(folder, backend or "")
     try:
-        return _chained(
+        decided = _chained(
             [
                 decide(
                     journal,
@@ -188,6 +191,7 @@ def decide_all(
             ],
             journal,
         )
+        return [replace(d, unsure=journal.unsure_credits(d.take.key)) for d in decided]
     finally:
         journal.close()
 

@@ -168,6 +168,20 @@ def test_a_lost_create_that_never_shows_is_resent_once_and_counted_as_maybe_char
     assert shot["credits"] + shot["creditsUnsure"] == charged == 50
     totals = run.manifest["totals"]
     assert totals["creditsSpent"] + totals["creditsUnsure"] == charged
+    # `reel plan` says so too, before anything more is sent.
+    from runner.commands.tables import rerun_line
+    from runner.spec.validate import load_pipeline
+    from runner.state.plan import make_plan
+    from runner.state.plan_view import rerun_json
+    from runner.state.rerun import decide_all
+
+    pipeline, _ = load_pipeline(path)
+    assert pipeline is not None
+    decisions = decide_all(run.output, make_plan(pipeline).takes, backend=sim.base_url)
+    assert rerun_json(decisions)["creditsUnsure"] == shot["creditsUnsure"] > 0
+    assert f"up to {shot['creditsUnsure']} credits possibly charged already" in rerun_line(
+        decisions
+    )
     # A rerun sends nothing more: it reports the failure and what may have been spent.
     again = run_pipeline(sim, path, transport=QueuedButNeverListed())
     assert len(again.ledger["creates"]) == 2

@@ -69,6 +69,7 @@ def test_plan_says_what_a_rerun_reuses_renders_and_keeps(
         "fetch": 0,
         "credits": 25,
         "ifLookupsFindNothing": 0,
+        "creditsUnsure": 0,
     }
 
     retry = _actions(_plan(capsys, path, retry_failed=True))

@@ -52,7 +52,10 @@ BASES = {"local": LOCAL, "fileIDs": FILE_IDS, "references": REFERENCES}
 COLOURS = st.tuples(*[st.integers(0, 255)] * 3)
 PROMPTS = st.text(
     st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=60
-).filter(lambda p: p.strip() == p and p != LOCAL["prompt"] and "[" not in p)
+).filter(
+    # Braces are the prompt's template syntax ({var}, {{ }}): a new prompt here is plain text.
+    lambda p: p.strip() == p and p != LOCAL["prompt"] and not set(p) & set("[{}")
+)
 
 
 def _image(path: Path, colour: tuple[int, int, int]) -> None:
