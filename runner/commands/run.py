@@ -8,6 +8,7 @@ confirmed (nothing spent); 130 interrupted (every job id is kept; a rerun resume
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -302,10 +303,16 @@ async def render(
 
 
 def _timeout(backend: Backend) -> float:
-    """Request timeout: a minute on the real API, shrunk (within reason) on a fast simulator."""
+    """Request timeout: a minute on the real API, shrunk (within reason) on a fast simulator;
+    `REEL_REQUEST_TIMEOUT` (seconds) sets it, for a simulator served at speed under a real-API
+    backend, as the chaos test does."""
     if backend.request_timeout is not None:
         return backend.request_timeout
-    return max(2.0, 60.0 * backend.time_scale)
+    given = os.environ.get("REEL_REQUEST_TIMEOUT", "")
+    try:
+        return max(0.1, float(given)) if given else max(2.0, 60.0 * backend.time_scale)
+    except ValueError:
+        raise UsageError(f"REEL_REQUEST_TIMEOUT={given!r}: give seconds, e.g. 30") from None
 
 
 def exit_code(result: RunResult) -> int:

@@ -114,7 +114,9 @@ def _reel(path: Path, sim: Simulator, *, capture: bool = False) -> subprocess.Po
     args += ["--poll-interval", "0.03", "--retry-wait", "0.03"]
     return subprocess.Popen(
         [sys.executable, "-m", "runner", *args],
-        env=dict(os.environ, USEAPI_TOKEN=sim.token),
+        # The simulator answers at once: a 2 s request timeout (not the real API's minute) keeps
+        # the wait after a create lost without an answer (twice the timeout) short.
+        env=dict(os.environ, USEAPI_TOKEN=sim.token, REEL_REQUEST_TIMEOUT="2"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE if capture else subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
@@ -195,7 +197,9 @@ def _check(path: Path, sim: Simulator) -> None:
         for s in manifest["shots"]
         if s["status"] == "failed" and "check that account's videos" in s["error"]
     ]
-    assert all(s["creditsUnsure"] >= 2 * s["creditsEstimated"] for s in stopped)
+    # It counts what its lost creates may have cost (at least one of them; the resend's too
+    # when that went out before the kill that ended its run).
+    assert all(s["creditsUnsure"] >= s["creditsEstimated"] for s in stopped)
     shots = [s for s in manifest["shots"] if s not in stopped]
     assert all(s["status"] == "completed" or s["status"] == "moderated" for s in shots)
     moderated = {j["videoId"] for j in ledger.get("jobs", []) if j.get("outcome") == "moderated"}
@@ -293,6 +297,7 @@ def test_killed_runs_finish_with_one_job_and_one_output_per_shot_take(
         manifest = path.parent / "out" / "manifest.json"
         proc = _reel(path, sim)
         kills += _kill_when(proc, sim, _rewritten(manifest), 20.0)
+        phase_kills = kills
         for _ in range(KILLS):
             proc = _reel(path, sim)
             trigger = _after_requests(sim.ledger(), rng.randint(*RANDOM_KILL_REQUESTS))
@@ -307,8 +312,10 @@ def test_killed_runs_finish_with_one_job_and_one_output_per_shot_take(
             pytest.fail(f"the last run did not end in 120 s:\n{err[-3000:]}")
         # 1 when a video was moderated after rendering: that shot-take ends moderated.
         assert proc.returncode in (0, 1), err
-        # 34 shot-takes need far more requests than the kills let a run make: every kill lands.
-        assert kills == 5 + KILLS
+        # Every phase kill lands (the run is young then). A random kill comes after a seeded
+        # number of requests, which a late rerun with little left to do may never make.
+        assert phase_kills == 5
+        assert kills > phase_kills, "at least one random moment was hit"
         _check(path, sim)
         ledger = sim.ledger()
         print(
