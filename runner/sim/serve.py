@@ -41,6 +41,12 @@ class Simulator:
         """The same JSON as GET /_sim/ledger."""
         return self.world.ledger_json()
 
+    def entries(self, key: str, start: int = 0) -> list[dict[str, Any]]:
+        """Copies of one ledger list's entries from `start` on (`requests`, `creates`, …):
+        cheap enough to watch a run with (the whole ledger holds the world's lock longer)."""
+        with self.world.lock:
+            return [dict(e) for e in getattr(self.world.ledger, key)[start:]]
+
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening-ready socket on host:port (0: any free port); UsageError when taken."""

@@ -39,6 +39,13 @@ def _best_of(command: list[str], runs: int = 3) -> str:
     return f"{wall:.2f} s ({cpu:.2f} s of CPU)"
 
 
+def _c_parser() -> bool:
+    """Whether check-jsonschema's YAML loader (ruamel.yaml) has its C parser here."""
+    from ruamel.yaml import main as ruamel_main
+
+    return ruamel_main.CParser is not None
+
+
 def main(argv: list[str]) -> int:
     shots = int(argv[0]) if argv else 1000
     exe = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
@@ -47,6 +54,7 @@ def main(argv: list[str]) -> int:
     text = SCHEMA.read_text(encoding="utf-8")
     compact = len(json.dumps(json.loads(text), separators=(",", ":")))
     print(f"schema: {len(text.encode()):,} bytes ({compact:,} without whitespace)")
+    print(f"YAML parser: {'C (ruamel.yaml.clib)' if _c_parser() else 'pure Python'}")
     command = [exe, "--schemafile", str(SCHEMA)]
     print(f"demo: {_best_of([*command, str(ROOT / 'pipelines' / 'demo.yaml')])}")
     with tempfile.TemporaryDirectory() as tmp:
