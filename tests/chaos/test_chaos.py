@@ -4,7 +4,8 @@ The simulator runs in this process (a thread) and stays up across the kills, as 
 would: jobs made before a kill keep rendering. Reel runs as a child process and is killed at
 random (seeded) moments, and at chosen phases (an upload, a create, a download) spotted in the
 simulator's ledger. At the end every shot-take must have exactly one job and one intact,
-decodable output (or end moderated: some videos are moderated after rendering and removed),
+decodable output (or end moderated: some videos are moderated after rendering and removed;
+a shot continuing from one of them cannot render, says so, and is never sent: s26 always is),
 the manifest's credits must equal the ledger's for every job it names, no job may be paid for
 without the manifest owning up to it, and no account may ever have held more than its maxJobs.
 Two shots differ only in their first frame (a lookup must tell their jobs apart), and a
@@ -12,7 +13,8 @@ colleague floods an account with jobs between the kill during a create and the r
 lookup must page back past them).
 
 Every kill point is structural: a phase seen in the ledger, or a seeded number of requests into
-a run; every kill must land. `REEL_CHAOS_SEEDS=0-19 pytest tests/chaos` soaks by hand with more
+a run; every phase kill must land. A lookup a hostile network left unanswered ends its run
+unfinished: reruns go on until nothing is left to take up (at most three). `REEL_CHAOS_SEEDS=0-19 pytest tests/chaos` soaks by hand with more
 seeds (default: 3 seeds).
 """
 
@@ -87,6 +89,10 @@ def _seeds() -> list[int]:
 
 CHAINED = {11: "last", 12: "3", 13: "first", 21: "last", 27: "last"}
 """Shots that continue from the shot before them (s12 from s11 at 3 s, …): three chains."""
+MODERATED_UPSTREAM = 26
+"""Its video is always moderated after rendering: s27, continuing from it, cannot render."""
+MODERATED = "sim:moderate-late"
+"""A prompt holding this always gets the simulator's moderated-after-rendering fault."""
 
 
 def _pipeline(folder: Path) -> Path:
@@ -95,7 +101,8 @@ def _pipeline(folder: Path) -> Path:
     frame."""
     lines = ['accounts: {"111": {maxJobs: 2}, "222": {maxJobs: 3}, "333": {maxJobs: 2}}', "shots:"]
     for i in range(30):
-        lines.append(f"  - id: s{i:02d}\n    prompt: chaos shot number {i}")
+        moderated = f" {MODERATED}" if i == MODERATED_UPSTREAM else ""
+        lines.append(f"  - id: s{i:02d}\n    prompt: chaos shot number {i}{moderated}")
         if i % 5 == 0:
             lines.append("    model: I2V-01\n    frames: {first: a.png}")
         if i in CHAINED:
@@ -194,13 +201,21 @@ def _stopped(shot: dict[str, Any]) -> bool:
     return shot["status"] == "failed" and "check that account's videos" in shot["error"]
 
 
+def _blocked(shot: dict[str, Any]) -> bool:
+    """A chained shot-take that cannot render: its upstream ended moderated or stopped."""
+    error = shot["error"] or ""
+    return shot["status"] == "skipped" and (
+        "which was moderated" in error or "which failed" in error or "which was skipped" in error
+    )
+
+
 def _unfinished(manifest: Path) -> list[tuple[str, str, str | None]]:
-    """Shot-takes a rerun would take up (neither completed, moderated nor stopped)."""
+    """Shot-takes a rerun would take up (neither completed, moderated, stopped nor blocked)."""
     shots = json.loads(manifest.read_text("utf-8"))["shots"]
     return [
         (s["key"], s["status"], s["error"])
         for s in shots
-        if s["status"] not in ("completed", "moderated") and not _stopped(s)
+        if s["status"] not in ("completed", "moderated") and not _stopped(s) and not _blocked(s)
     ]
 
 
@@ -223,7 +238,16 @@ def _check(path: Path, sim: Simulator) -> None:
     # It counts what its lost creates may have cost (at least one of them; the resend's too
     # when that went out before the kill that ended its run).
     assert all(s["creditsUnsure"] >= s["creditsEstimated"] for s in stopped), stopped
-    shots = [s for s in manifest["shots"] if s not in stopped]
+    # A chained shot whose upstream ended without a video (moderated, or stopped) cannot
+    # render: it says so, and no job was made for it.
+    by_key = {s["key"]: s for s in manifest["shots"]}
+    blocked = [s for s in manifest["shots"] if _blocked(s)]
+    for s in blocked:
+        up = by_key[f"s{int(s['id'][1:]) - 1:02d}#1"]
+        assert up["status"] == "moderated" or _stopped(up) or _blocked(up), (s, up)
+    shots = [s for s in manifest["shots"] if s not in stopped and s not in blocked]
+    assert by_key[f"s{MODERATED_UPSTREAM}#1"]["status"] == "moderated"
+    assert f"s{MODERATED_UPSTREAM + 1}#1" in {s["key"] for s in blocked}
     assert _unfinished(out / "manifest.json") == []
     moderated = {j["videoId"] for j in ledger.get("jobs", []) if j.get("outcome") == "moderated"}
     creates = [c for c in ledger["creates"] if c["body"].get("prompt") != COLLEAGUE]
@@ -259,6 +283,7 @@ def _check(path: Path, sim: Simulator) -> None:
     ), orphans
     assert sum(c["credits"] for c in orphans) <= manifest["totals"]["creditsUnsure"]
     assert sum(made.values()) - len(orphans) == len(shots)
+    assert not {str(s["prompt"]) for s in blocked} & {r[0] for r in made}, "blocked, not sent"
     for s in shots:
         if s["status"] == "moderated":
             continue
@@ -289,6 +314,8 @@ def _check_chains(out: Path, shots: dict[str, Any]) -> None:
     """Each chained shot was sent the frame of its upstream's final video (never of a video
     made before a kill and replaced): the frame sha256 the manifest records is that frame's."""
     for i, moment in CHAINED.items():
+        if f"s{i:02d}#1" not in shots:  # blocked: its upstream has no video
+            continue
         up = shots[f"s{i - 1:02d}#1"]
         with av.open(str(out / up["output"]["path"])) as container:
             frames = [f.to_image() for f in container.decode(video=0)]
@@ -414,9 +441,7 @@ def test_a_kill_between_a_create_and_its_journal_entry_costs_no_second_job(
             landed += unjournalled(sim)
             if landed >= 2:
                 break
-        proc = _reel(path, sim, capture=True)
-        _out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
+        _finish(path, sim)  # exit 1: s26 is moderated after rendering, and s27 cannot render
         assert landed >= 1, "no kill landed between a create and its journal entry"
         _check(path, sim)
         print(f"kills between a create and its journal entry: {landed} in {attempts} runs")
