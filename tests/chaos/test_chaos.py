@@ -5,7 +5,7 @@ would: jobs made before a kill keep rendering. Reel runs as a child process and 
 random (seeded) moments, and at chosen phases (an upload, a create, a download) spotted in the
 simulator's ledger. At the end every shot-take must have exactly one job and one intact,
 decodable output (or end moderated: some videos are moderated after rendering and removed;
-a shot continuing from one of them cannot render, says so, and is never sent: s26 always is),
+a shot continuing from one cannot render, says so, and is never sent: s26's always is),
 the manifest's credits must equal the ledger's for every job it names, no job may be paid for
 without the manifest owning up to it, and no account may ever have held more than its maxJobs.
 Two shots differ only in their first frame (a lookup must tell their jobs apart), and a
@@ -14,8 +14,8 @@ lookup must page back past them).
 
 Every kill point is structural: a phase seen in the ledger, or a seeded number of requests into
 a run; every phase kill must land. A lookup a hostile network left unanswered ends its run
-unfinished: reruns go on until nothing is left to take up (at most three). `REEL_CHAOS_SEEDS=0-19 pytest tests/chaos` soaks by hand with more
-seeds (default: 3 seeds).
+unfinished: reruns go on until nothing is left to take up (at most three).
+`REEL_CHAOS_SEEDS=0-19 pytest tests/chaos` soaks by hand with more seeds (default: 3 seeds).
 """
 
 from __future__ import annotations
