@@ -18,6 +18,7 @@ from runner.api.records import Video
 from runner.run.context import RunContext
 from runner.run.download import DownloadFailed, download
 from runner.run.watch import until_final
+from runner.state.posters import POSTERS
 from runner.state.takestate import TakeState
 
 
@@ -87,7 +88,14 @@ async def fetch(ctx: RunContext, st: TakeState, video: Video) -> None:
     ctx.show(st, "downloading")
     try:
         target = ctx.output / st.take.output_name
-        out = await download(ctx.media, url, target, ctx.timing, make_room(ctx, st, target))
+        out = await download(
+            ctx.media,
+            url,
+            target,
+            ctx.timing,
+            make_room(ctx, st, target),
+            posters=ctx.output / POSTERS,
+        )
     except OSError as exc:
         # A full or read-only disk stops the run; the job id is kept, a rerun downloads it.
         st.error = f"could not write {st.take.output_name}: {exc.strerror or exc}"
