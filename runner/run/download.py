@@ -21,6 +21,7 @@ import anyio
 import anyio.to_thread
 import httpx
 
+from runner.api import pool
 from runner.errors import UsageError
 from runner.run.retry import Timing
 from runner.state.posters import try_poster
@@ -82,12 +83,13 @@ class NotAVideo(DownloadFailed):
 
 def media_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The client for media URLs: no Authorization header, ever."""
+    limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
     return httpx.AsyncClient(
         timeout=httpx.Timeout(60.0, connect=15.0),
-        transport=transport,
+        transport=transport or pool.transport(limits),
         follow_redirects=True,
         max_redirects=5,
-        limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
+        limits=limits,
     )
 
 

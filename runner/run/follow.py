@@ -7,6 +7,7 @@ read together.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -68,6 +69,10 @@ def make_room(
     forced = st.take.shot.id in ctx.force
 
     async def move(sha: str) -> None:
+        # Nothing there (a first render): nothing to hash or move, so no worker thread. Only
+        # this shot-take's download puts a file at `target` in this run.
+        if not os.path.lexists(target):
+            return
         await anyio.to_thread.run_sync(
             lambda: history.set_aside(st.take, target, sha, ctx.journal, forced)
         )
