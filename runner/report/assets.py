@@ -54,6 +54,7 @@ def probe_and_poster(video: Path, target: Path | None) -> float | None:
         # The first frame: generated clips do not fade in, and it costs one decode (about a
         # millisecond), where seeking to a later frame decodes every frame before it.
         image: Image.Image | None = None
+        stream.codec_context.thread_count = 1  # one frame: decoder threads cost more than that
         for frame in container.decode(stream):
             image = frame_image(frame)
             break
