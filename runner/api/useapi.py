@@ -23,6 +23,7 @@ from typing import Any
 import anyio
 import httpx
 
+from runner.api import pool
 from runner.api.records import Account, Available, Created, SchedulerJob, Upload, Video
 from runner.api.redact import redact, register_secret
 
@@ -161,12 +162,13 @@ class UseApi:
         """Seconds a request may take before it counts as lost."""
         self.requests = 0
         """HTTP requests sent (for the run's figures)."""
+        limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
         self._client = httpx.AsyncClient(
             base_url=config.base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {config.token}"},
             timeout=config.timeout,
-            transport=transport,
-            limits=httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS),
+            transport=transport or pool.transport(limits),
+            limits=limits,
         )
         # Requests wait here rather than in httpcore's pool, whose queue is scanned per request.
         self._gate = anyio.CapacityLimiter(CONNECTIONS)

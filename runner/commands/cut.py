@@ -41,10 +41,6 @@ encoding a minute); beyond that `reel cut` makes it when asked."""
 def write_after_run(pipe: Pipeline, *, quiet: bool) -> None:
     """The cut at the end of `reel run`: a cut that cannot be made costs no video, only a
     message (to stderr: stdout may carry JSON events)."""
-    import av
-
-    from runner.cut.make import write_cut
-
     planned = sum(planned_seconds(s) for s in pipe.shots)
     if planned > AUTO_CUT_MAX_SECONDS:
         print(
@@ -53,6 +49,11 @@ def write_after_run(pipe: Pipeline, *, quiet: bool) -> None:
             file=sys.stderr,
         )
         return
+    # Imported only for a cut that is made: the editor's modules take a while to load.
+    import av
+
+    from runner.cut.make import write_cut
+
     try:
         result = write_cut(pipe, pipe.output)
     except (OSError, UsageError, av.FFmpegError) as exc:

@@ -4,7 +4,9 @@ Poster frames come from each MP4 (PyAV), thumbnails from each shot's frames (Pil
 usually live beside the pipeline, outside the output folder). Both go to `<output>/.reel/report/`
 named by the sha256 of their source, so a rewrite of the page makes only what is new; what no
 longer appears on the page is removed. A video's duration is cached beside its poster, in
-`index.json`, so that rewriting the page of a big run does not open every video again.
+`index.json`, so that rewriting the page of a big run does not open every video again. A run
+makes each video's poster as it downloads it (`runner.state.posters`) and gives its duration in
+the manifest: the page at the end of a run opens no video it has a poster and a length for.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from runner.state.manifest import write_atomic
 from runner.state.plan import sha256_file
+from runner.state.posters import POSTER_WIDTH, REPORT_ASSETS, frame_image, save_jpeg
 
-ASSETS_DIR = Path(".reel") / "report"
-POSTER_WIDTH = 640
+ASSETS_DIR = REPORT_ASSETS
 THUMB_SIZE = 200
 _NAME = re.compile(r"^[0-9a-f]{64}\.jpg$")
 
@@ -52,26 +54,13 @@ def probe_and_poster(video: Path, target: Path | None) -> float | None:
         # The first frame: generated clips do not fade in, and it costs one decode (about a
         # millisecond), where seeking to a later frame decodes every frame before it.
         image: Image.Image | None = None
+        stream.codec_context.thread_count = 1  # one frame: decoder threads cost more than that
         for frame in container.decode(stream):
-            image = frame.to_image()  # type: ignore[no-untyped-call]  # PyAV leaves it untyped
+            image = frame_image(frame)
             break
     if image is not None:
-        _save_jpeg(image, target, POSTER_WIDTH)
+        save_jpeg(image, target, POSTER_WIDTH, upright=False)
     return seconds
-
-
-def _save_jpeg(image: Image.Image, target: Path, size: int) -> None:
-    picture = ImageOps.exif_transpose(image)
-    if picture.mode != "RGB":
-        background = Image.new("RGB", picture.size, (255, 255, 255))
-        rgba = picture.convert("RGBA")
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        picture = background
-    picture.thumbnail((size, size))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.tmp")
-    picture.save(temp, "JPEG", quality=82)
-    temp.replace(target)
 
 
 class Assets:
@@ -100,15 +89,18 @@ class Assets:
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.output_dir).as_posix()
 
-    def video(self, rel_path: str, sha256: str | None) -> VideoInfo:
-        """Poster and duration of a video in the output folder (None when unreadable)."""
+    def video(self, rel_path: str, sha256: str | None, seconds: float | None = None) -> VideoInfo:
+        """Poster and duration of a video in the output folder (None when unreadable);
+        `seconds`: its duration as the manifest gives it, if it does."""
         path = self.output_dir / rel_path
         try:
             key = sha256 if sha256 and re.fullmatch(r"[0-9a-f]{64}", sha256) else None
             key = key or sha256_file(path)
             poster = self.folder / "posters" / f"{key}.jpg"
-            if poster.is_file() and key in self._seconds:
-                seconds = self._seconds[key]
+            known = key in self._seconds or seconds is not None
+            if known and poster.is_file():
+                seconds = self._seconds.get(key, seconds)
+                self._seconds[key] = seconds
             else:
                 seconds = probe_and_poster(path, poster)
                 self._seconds[key] = seconds
@@ -130,7 +122,7 @@ class Assets:
                 if not target.is_file():
                     with Image.open(source) as image:
                         image.load()
-                        _save_jpeg(image, target, THUMB_SIZE)
+                        save_jpeg(image, target, THUMB_SIZE)
             except (OSError, UnidentifiedImageError, ValueError):
                 return None
         self._used.add(target)

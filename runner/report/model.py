@@ -41,6 +41,8 @@ class OutputFile:
     sha256: str | None
     width: int | None
     height: int | None
+    seconds: float | None = None
+    """The video's duration, as the run that downloaded it measured it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +144,12 @@ def _int(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def _seconds(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    return None
+
+
 def _dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -162,6 +170,7 @@ def _output(value: object) -> OutputFile | None:
         sha256=_str(value.get("sha256")),
         width=width if isinstance(width, int) and width > 0 else None,
         height=height if isinstance(height, int) and height > 0 else None,
+        seconds=_seconds(value.get("seconds")),
     )
 
 

@@ -50,7 +50,7 @@ def _card(
     video = inside(assets.output_dir, shot.output.path) if shot.output else None
     info = VideoInfo(None, None)
     if video is not None and shot.output is not None:
-        info = assets.video(video, shot.output.sha256)
+        info = assets.video(video, shot.output.sha256, shot.output.seconds)
     thumbs = [_thumb(frame, run, assets) for frame in shot.frames]
     versions = tuple(
         Version(p, inside(assets.output_dir, p.path)) for p in run.superseded if p.key == shot.key

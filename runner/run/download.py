@@ -21,8 +21,10 @@ import anyio
 import anyio.to_thread
 import httpx
 
+from runner.api import pool
 from runner.errors import UsageError
 from runner.run.retry import Timing
+from runner.state.posters import try_poster
 from runner.state.takestate import Output
 
 DOWNLOAD_TRIES = 8
@@ -81,12 +83,13 @@ class NotAVideo(DownloadFailed):
 
 def media_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The client for media URLs: no Authorization header, ever."""
+    limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
     return httpx.AsyncClient(
         timeout=httpx.Timeout(60.0, connect=15.0),
-        transport=transport,
+        transport=transport or pool.transport(limits),
         follow_redirects=True,
         max_redirects=5,
-        limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
+        limits=limits,
     )
 
 
@@ -144,12 +147,15 @@ async def download(
     timing: Timing,
     make_room: Callable[[str], Awaitable[None]] | None = None,
     limits: DownloadLimits | None = None,
+    posters: Path | None = None,
 ) -> Output:
     """Download `url` to `target` atomically; retry truncated or failed transfers. The file is
     complete only when PyAV decodes a video frame from it (else it is fetched once more, then
     the download fails saying what arrived). An OSError means the output folder cannot be
     written (a full disk): it is raised as it is. `make_room(sha256)` runs just before the
-    complete file takes `target`'s place (it sets an earlier file there aside)."""
+    complete file takes `target`'s place (it sets an earlier file there aside). With `posters`
+    (a folder), the frame decoded for the check also becomes the review page's poster there,
+    named by the file's sha256 (`runner.state.posters`)."""
     limits = limits or DownloadLimits.from_env()
     temp = target.with_name(f".{target.name}.part")
     last = "no attempt"
@@ -157,7 +163,8 @@ async def download(
     for attempt in range(1, DOWNLOAD_TRIES + 1):
         try:
             size, digest, ctype = await _fetch_once(client, url, temp, limits)
-            probe = await anyio.to_thread.run_sync(decoded, temp)
+            poster = posters / f"{digest}.jpg" if posters is not None else None
+            probe = await anyio.to_thread.run_sync(decoded, temp, poster)
             if probe is None:
                 raise NotAVideo(
                     f"{_size_text(size)} of {ctype} that is not a video ({_sniff(temp)})"
@@ -208,9 +215,9 @@ def _still_image(format_name: str) -> bool:
     return "_pipe" in format_name or format_name.startswith("image2") or format_name == "gif"
 
 
-def decoded(path: Path) -> tuple[int, int, float | None] | None:
+def decoded(path: Path, poster: Path | None = None) -> tuple[int, int, float | None] | None:
     """(width, height, seconds) of a file PyAV opens as a video and decodes a frame from;
-    None for anything else."""
+    None for anything else. The frame of a video is saved as its `poster` (best effort)."""
     import av
 
     try:
@@ -218,6 +225,9 @@ def decoded(path: Path) -> tuple[int, int, float | None] | None:
             if not container.streams.video or _still_image(container.format.name):
                 return None
             stream = container.streams.video[0]
+            # One frame: FFmpeg's decoder threads (one per core, by default) cost more to start
+            # than they save (about a third of the check's CPU).
+            stream.codec_context.thread_count = 1
             frame = next(container.decode(stream), None)
             if frame is None or not frame.width or not frame.height:
                 return None
@@ -226,6 +236,8 @@ def decoded(path: Path) -> tuple[int, int, float | None] | None:
                 duration = container.duration / 1_000_000
             elif stream.duration and stream.time_base:
                 duration = float(stream.duration * stream.time_base)
+            if poster is not None:
+                try_poster(frame, poster)
             return int(frame.width), int(frame.height), duration
     except (av.FFmpegError, OSError, ValueError, StopIteration, EOFError):
         return None

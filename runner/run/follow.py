@@ -7,6 +7,7 @@ read together.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from runner.api.records import Video
 from runner.run.context import RunContext
 from runner.run.download import DownloadFailed, download
 from runner.run.watch import until_final
+from runner.state.posters import POSTERS
 from runner.state.takestate import TakeState
 
 
@@ -67,6 +69,10 @@ def make_room(
     forced = st.take.shot.id in ctx.force
 
     async def move(sha: str) -> None:
+        # Nothing there (a first render): nothing to hash or move, so no worker thread. Only
+        # this shot-take's download puts a file at `target` in this run.
+        if not os.path.lexists(target):
+            return
         await anyio.to_thread.run_sync(
             lambda: history.set_aside(st.take, target, sha, ctx.journal, forced)
         )
@@ -87,7 +93,14 @@ async def fetch(ctx: RunContext, st: TakeState, video: Video) -> None:
     ctx.show(st, "downloading")
     try:
         target = ctx.output / st.take.output_name
-        out = await download(ctx.media, url, target, ctx.timing, make_room(ctx, st, target))
+        out = await download(
+            ctx.media,
+            url,
+            target,
+            ctx.timing,
+            make_room(ctx, st, target),
+            posters=ctx.output / POSTERS,
+        )
     except OSError as exc:
         # A full or read-only disk stops the run; the job id is kept, a rerun downloads it.
         st.error = f"could not write {st.take.output_name}: {exc.strerror or exc}"

@@ -30,6 +30,10 @@ POLL_MAX = 30.0
 JOB_DEADLINE = 6 * 3600.0
 """A job not final this long after it was made is given up for this run (its id is kept: a
 rerun follows it again). Renders take minutes; six hours leaves room for long queues."""
+DEADLINE_FLOOR = 1.0
+"""Real seconds a job is followed at least, however fast the backend: against a simulator
+served a million times faster, six hours are 22 ms, less than a busy machine may take to answer
+(jobs given up in a run that was only slow)."""
 QUEUED_FACTOR = 2.0
 """A waiting job with none of ours rendering on its account is read this many times less often
 than the longest interval (its turn comes when another client's job ends)."""
@@ -76,7 +80,7 @@ class Timing:
     @property
     def job_deadline(self) -> float:
         """How long a job is followed in one run before it is given up (kept for a rerun)."""
-        return JOB_DEADLINE * self.scale
+        return max(DEADLINE_FLOOR, JOB_DEADLINE * self.scale)
 
     @property
     def first_poll(self) -> float:

@@ -41,6 +41,7 @@ from runner.state.frames import FrameStore
 from runner.state.journal import Journal
 from runner.state.manifest import (
     MANIFEST_NAME,
+    Entries,
     ManifestWriter,
     RunInfo,
     build,
@@ -197,6 +198,7 @@ async def execute(
     history = History(settings.output)
     history.tidy()
     history.find_orphans(journal, (t.key for t in takes))
+    entries = Entries(settings.output)
     writer = ManifestWriter(
         settings.output / MANIFEST_NAME,
         lambda: build(
@@ -205,7 +207,9 @@ async def execute(
             ended[0] if ended else None,
             history.superseded(),
             history.orphaned(),
+            entries,
         ),
+        entries=entries,
     )
     claimed = journal.known_video_ids()
     ctx: RunContext | None = None

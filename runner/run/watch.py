@@ -29,7 +29,7 @@ from anyio.abc import TaskGroup
 
 from runner.api import useapi
 from runner.api.records import Video
-from runner.run.retry import QUEUED_FACTOR, Timing
+from runner.run.retry import JOB_DEADLINE, QUEUED_FACTOR, Timing
 from runner.state.takestate import TakeState
 
 POLL_FAILURES = 40
@@ -145,7 +145,7 @@ class AccountWatch:
         for job in [
             j for j in self.jobs.values() if now - j.registered > self._w.timing.job_deadline
         ]:
-            hours = self._w.timing.job_deadline / self._w.timing.scale / 3600
+            hours = JOB_DEADLINE / 3600
             job.st.end(
                 "failed",
                 f"not finished after {hours:g} h (last seen {job.phase}); its job id is kept: "

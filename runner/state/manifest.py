@@ -169,6 +169,61 @@ def entry(st: TakeState, output_dir: Path) -> dict[str, Any]:
     }
 
 
+class Entries:
+    """The shot-take entries of one run's manifest, each built and JSON-encoded again only when
+    its shot-take changed since the manifest was last written (a 10,000-shot run rewrites its
+    manifest many times while only some of its shot-takes move)."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.output_dir = output_dir
+        self._by_state: dict[int, _Entry] = {}
+        self._by_entry: dict[int, _Entry] = {}
+
+    def entry(self, st: TakeState) -> dict[str, Any]:
+        # Everything of `st` that `entry` reads and that can change during a run (its take,
+        # and so its shot, is fixed).
+        now = (
+            st.status,
+            st.reused,
+            tuple((f.role, f.path, f.sha256, f.file_id) for f in st.frames),
+            st.account,
+            st.video_id,
+            st.attempts,
+            st.queued,
+            st.submitted,
+            st.completed,
+            st.credits,
+            st.credits_unsure,
+            st.output,
+            st.error,
+        )
+        known = self._by_state.get(id(st))
+        if known is not None and known.state is st and known.signature == now:
+            return known.value
+        made = _Entry(st, now, entry(st, self.output_dir))
+        if known is not None:
+            self._by_entry.pop(id(known.value), None)
+        self._by_state[id(st)] = self._by_entry[id(made.value)] = made
+        return made.value
+
+    def text(self, value: dict[str, Any]) -> str:
+        """`value` as JSON, encoded once for an entry that `entry` gave and has not changed."""
+        known = self._by_entry.get(id(value))
+        if known is None or known.value is not value:
+            return json.dumps(value, ensure_ascii=False)
+        if known.text is None:
+            known.text = json.dumps(value, ensure_ascii=False)
+        return known.text
+
+
+@dataclass(slots=True)
+class _Entry:
+    state: TakeState
+    signature: tuple[Any, ...]
+    value: dict[str, Any]
+    text: str | None = None
+
+
 def _story(shot: Shot) -> dict[str, Any]:
     """What vars, looks, the cast and a matrix made of the shot (only what applies)."""
     out: dict[str, Any] = {}
@@ -209,8 +264,10 @@ def build(
     ended: float | None,
     superseded: list[dict[str, Any]] | None = None,
     orphaned: list[dict[str, Any]] | None = None,
+    entries: Entries | None = None,
 ) -> dict[str, Any]:
-    """The whole manifest document (`superseded` and `orphaned`: see `runner.state.supersede`)."""
+    """The whole manifest document (`superseded` and `orphaned`: see `runner.state.supersede`;
+    `entries`: the run's entries as last written, reused where nothing changed)."""
     est_model: Counter[str] = Counter()
     spent_model: Counter[str] = Counter()
     spent_account: Counter[str] = Counter()
@@ -229,7 +286,9 @@ def build(
         "catalogue": catalogue.overlay_source(),
         "started": _iso(info.started),
         "ended": _iso(ended),
-        "shots": [entry(st, info.output) for st in states],
+        "shots": [
+            entry(st, info.output) if entries is None else entries.entry(st) for st in states
+        ],
         "counts": dict(counts),
         "totals": {
             "creditsEstimated": sum(est_model.values()),
@@ -245,17 +304,23 @@ def build(
     }
 
 
-def dumps(document: dict[str, Any]) -> str:
+def dumps(document: dict[str, Any], entries: Entries | None = None) -> str:
     """JSON with one top-level key, and one shot-take, per line: readable in a diff and fast
-    (json's C encoder only runs without `indent`)."""
+    (json's C encoder only runs without `indent`; `entries` keeps the text of entries that did
+    not change)."""
+    encode = entries.text if entries is not None else _encode
     lines = []
     for key, value in document.items():
         if key == "shots" and value:
-            inner = ",\n    ".join(json.dumps(v, ensure_ascii=False) for v in value)
+            inner = ",\n    ".join(encode(v) for v in value)
             lines.append(f'  "shots": [\n    {inner}\n  ]')
         else:
             lines.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
     return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def _encode(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -281,9 +346,12 @@ class ManifestWriter:
         path: Path,
         document: Callable[[], dict[str, Any]],
         on_error: Callable[[str], None] = lambda _m: None,
+        entries: Entries | None = None,
     ) -> None:
         self.path = path
         self._document = document
+        self._entries = entries
+        """What `document` builds its entries with, so that their text is reused too."""
         self._dirty = anyio.Event()
         self.on_error = on_error
         """Told, once per failure, when the manifest cannot be written (a full disk)."""
@@ -296,7 +364,7 @@ class ManifestWriter:
     def write(self) -> None:
         """Write now; a failure keeps the previous manifest and is reported, not raised."""
         try:
-            write_atomic(self.path, dumps(self._document()))
+            write_atomic(self.path, dumps(self._document(), self._entries))
         except OSError as exc:
             self.failed = f"cannot write {self.path}: {exc.strerror or exc}"
             self.on_error(self.failed)
