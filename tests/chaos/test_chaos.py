@@ -490,12 +490,16 @@ def test_kills_inside_chains_never_render_an_upstream_again_nor_pay_twice_downst
             lambda: _downloaded(sim),
             lambda: _created("chain b link 2", sim),
         )
-        kills = 0
-        for kill_point in triggers:
+        # In this order, then again from the first, until three landed: a loaded machine may
+        # let a run pass a kill point (a link already made) before its trigger is read.
+        landed = []
+        for kill_point in triggers * 2:
             trigger = kill_point()  # what the ledger holds before the run starts
-            kills += _kill_when(_reel(path, sim), sim, trigger, 20.0)
+            landed.append(_kill_when(_reel(path, sim), sim, trigger, 20.0))
+            if sum(landed) >= 3:
+                break
         _finish(path, sim)
-        assert kills >= 3
+        assert sum(landed) >= 3, landed
         manifest = json.loads((out / "manifest.json").read_text("utf-8"))
         shots = {s["key"]: s for s in manifest["shots"]}
         assert all(s["status"] == "completed" for s in shots.values())
