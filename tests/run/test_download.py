@@ -14,7 +14,14 @@ import pytest
 from PIL import Image
 
 from runner.errors import UsageError
-from runner.run.download import DownloadFailed, DownloadLimits, decoded, download, media_client
+from runner.run.download import (
+    DownloadFailed,
+    DownloadLimits,
+    _sniff,
+    decoded,
+    download,
+    media_client,
+)
 from runner.run.retry import Timing
 from runner.state.takestate import Output
 from tests.cut.clips import make_clip
@@ -84,9 +91,10 @@ def test_a_whole_video_is_kept_with_its_size_digest_and_picture(tmp_path: Path) 
         (b"<!doctype html><title>x</title>", "text/html", "an HTML page"),
         (b"\0" * 100, "video/mp4", "only zero bytes"),
         (b"Not Found: the object expired", None, "starts with b'Not Found: the o'"),
+        (b"X" * 40 + b"\0" * 8, "video/mp4", "starts with b'XXXXXXXXXXXXXXXX'"),
         (_image("PNG"), "image/png", "starts with b'\\x89PNG\\r\\n\\x1a\\n\\x00\\x00\\x00\\rIHDR'"),
     ],
-    ids=["html", "doctype", "zeros", "text", "png"],
+    ids=["html", "doctype", "zeros", "text", "placeholder", "png"],
 )
 def test_what_is_not_a_video_is_refused_saying_what_arrived(
     tmp_path: Path, body: bytes, ctype: str | None, says: str
@@ -148,3 +156,7 @@ def test_a_download_limit_that_is_not_a_positive_number_is_a_usage_error(
     with pytest.raises(UsageError) as caught:
         DownloadLimits.from_env()
     assert str(caught.value) == says
+
+
+def test_a_part_file_gone_before_it_is_read_is_called_unreadable(tmp_path: Path) -> None:
+    assert _sniff(tmp_path / ".a.mp4.part") == "unreadable"
