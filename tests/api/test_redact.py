@@ -37,7 +37,9 @@ def test_a_secret_inside_a_longer_one_never_leaves_part_of_the_longer_showing(
     monkeypatch.delenv("USEAPI_TOKEN", raising=False)
     register_secret("s3cret")
     register_secret("s3cret.with-a-tail")
-    assert redact("a s3cret.with-a-tail b s3cret c") == "a *** b *** c"
+    register_secret("a-head.s3cret")
+    text = "a s3cret.with-a-tail b a-head.s3cret c s3cret d"
+    assert redact(text) == "a *** b *** c *** d"
 
 
 def test_a_token_at_the_shortest_shape_is_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
