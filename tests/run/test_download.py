@@ -6,10 +6,13 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
 import anyio
+import av
 import httpx
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -160,3 +163,39 @@ def test_a_download_limit_that_is_not_a_positive_number_is_a_usage_error(
 
 def test_a_part_file_gone_before_it_is_read_is_called_unreadable(tmp_path: Path) -> None:
     assert _sniff(tmp_path / ".a.mp4.part") == "unreadable"
+
+
+def _sound_first_clip(path: Path, seconds: float = 1.0, fps: int = 12) -> Path:
+    """A 160x90 MP4 whose first stream, and first packets, are its (silent) sound."""
+    rate = 48_000
+    with av.open(str(path), "w", format="mp4") as out:
+        audio = out.add_stream("aac", rate=rate, layout="stereo")
+        video = out.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = 160, 90, "yuv420p"
+        total = round(seconds * rate)
+        for start in range(0, total, 1024):
+            block = np.zeros((2, min(1024, total - start)), np.float32)
+            sound = av.AudioFrame.from_ndarray(block, format="fltp", layout="stereo")
+            sound.sample_rate, sound.pts = rate, start
+            for packet in audio.encode(sound):
+                out.mux(packet)
+        for packet in audio.encode(None):
+            out.mux(packet)
+        picture = np.zeros((90, 160, 3), np.uint8)
+        for i in range(round(seconds * fps)):
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, fps)
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode(None):
+            out.mux(packet)
+    return path
+
+
+def test_a_video_whose_sound_comes_first_in_the_file_is_measured_by_its_picture(
+    tmp_path: Path,
+) -> None:
+    size = decoded(_sound_first_clip(tmp_path / "v.mp4"))
+    assert size is not None
+    assert size[:2] == (160, 90)
+    assert size[2] == pytest.approx(1.0, abs=0.1)
