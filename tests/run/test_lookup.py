@@ -188,3 +188,46 @@ def test_a_lost_create_that_never_shows_is_resent_once_and_counted_as_maybe_char
     assert again.shot("a#1")["status"] == "failed"
     assert again.manifest["totals"]["creditsUnsure"] == charged
     assert again.manifest["totals"]["creditsSpent"] == 0
+
+
+class UnansweredThenListedLate(httpx.AsyncBaseTransport):
+    """Every create reaches the API (a job is made) but its answer never comes (a read
+    timeout); the account's listing shows nothing to the lookups that decide a resend, and
+    shows the jobs only afterwards, as when the server processed the creates late."""
+
+    HIDDEN_LISTINGS = 2 * 2
+    """Two lookups for each of the two lost creates: all miss."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.listings = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/videos/create"):
+            await (await self.inner.handle_async_request(request)).aread()
+            raise httpx.ReadTimeout("no answer", request=request)
+        if request.url.path.endswith("/videos/"):
+            self.listings += 1
+            if self.listings <= self.HIDDEN_LISTINGS:
+                return httpx.Response(200, json=[])
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_job_listed_only_after_every_create_went_unanswered_is_adopted_not_given_up(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(
+        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
+    )
+    run = run_pipeline(sim, path, timeout=0.5, transport=UnansweredThenListedLate())
+    creates = run.ledger["creates"]
+    assert len(creates) == 2, "one blind resend, then only lookups"
+    shot = run.shot("a#1")
+    assert shot["status"] == "completed", shot
+    assert shot["videoId"] in {c["videoId"] for c in creates}
+    # The other create was charged too and no job of it was adopted: it stays possibly spent.
+    assert shot["creditsUnsure"] == creates[0]["credits"] == 25
+    assert run.manifest["totals"]["creditsUnsure"] == 25
