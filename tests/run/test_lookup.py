@@ -139,12 +139,14 @@ class QueuedButNeverListed(httpx.AsyncBaseTransport):
 
     def __init__(self) -> None:
         self.inner = httpx.AsyncHTTPTransport()
+        self.listings = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/videos/create"):
             await (await self.inner.handle_async_request(request)).aread()
             return httpx.Response(502, json={"error": "too busy", "code": 502})
         if request.url.path.endswith("/videos/"):
+            self.listings += 1
             return httpx.Response(200, json=[])
         return await self.inner.handle_async_request(request)
 
@@ -158,9 +160,12 @@ def test_a_lost_create_that_never_shows_is_resent_once_and_counted_as_maybe_char
     path = write_pipeline(
         tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
     )
-    run = run_pipeline(sim, path, transport=QueuedButNeverListed())
+    transport = QueuedButNeverListed()
+    run = run_pipeline(sim, path, transport=transport)
     charged = sum(c["credits"] for c in run.ledger["creates"])
     assert len(run.ledger["creates"]) == 2, "one blind resend, then stop"
+    # Two lookups after each: a create answered (502) is not waited for as an unanswered one is.
+    assert transport.listings == 2 * 2
     shot = run.shot("a#1")
     assert shot["status"] == "failed"
     assert "check that account's videos and credits" in shot["error"]
