@@ -169,6 +169,8 @@ def test_a_lost_create_that_never_shows_is_resent_once_and_counted_as_maybe_char
     shot = run.shot("a#1")
     assert shot["status"] == "failed"
     assert "check that account's videos and credits" in shot["error"]
+    assert shot["error"].startswith("2 creates went out without an answer (")
+    assert "too busy" in shot["error"] and "no job for them shows on 111;" in shot["error"]
     assert "up to 50 credits" in shot["error"]
     assert shot["credits"] + shot["creditsUnsure"] == charged == 50
     totals = run.manifest["totals"]
@@ -191,6 +193,8 @@ def test_a_lost_create_that_never_shows_is_resent_once_and_counted_as_maybe_char
     again = run_pipeline(sim, path, transport=QueuedButNeverListed())
     assert len(again.ledger["creates"]) == 2
     assert again.shot("a#1")["status"] == "failed"
+    said = f"{shot['error']} (earlier run; --retry-failed renders it again)"
+    assert again.shot("a#1")["error"] == said, "the rerun says why, from the journal"
     assert again.manifest["totals"]["creditsUnsure"] == charged
     assert again.manifest["totals"]["creditsSpent"] == 0
 
