@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_
 
 SINCE = 1_700_000_000.0
 FILES = frozenset({"user:1:-minimax:111-file:1"})
-WANT = Wanted("111", "a lighthouse", "T2V-2.3", "768p-6sec", FILES, SINCE)
+WANT = Wanted("111", "a lighthouse", "T2V-2.3", "768p-6sec", FILES, SINCE, aspect_ratio="16:9")
 SAME = Video.from_json(
     {
         "videoId": "user:1234-minimax:111-video:1",
@@ -25,13 +26,16 @@ SAME = Video.from_json(
         "options": "768p-6sec",
     }
 )
-SAME = dataclasses.replace(SAME, file_ids=FILES, created=SINCE + 5)
+SAME = dataclasses.replace(SAME, file_ids=FILES, created=SINCE + 5, aspect_ratio="16:9")
 
 
 def test_the_job_that_was_asked_for_matches() -> None:
     assert WANT.fits(SAME)
     assert WANT.fits(dataclasses.replace(SAME, created=None)), "no time shown: not excluded"
-    assert WANT.fits(dataclasses.replace(SAME, model=None, options=None, file_ids=frozenset()))
+    unshown: dict[str, Any] = {
+        "model": None, "options": None, "file_ids": frozenset(), "aspect_ratio": None
+    }  # fmt: skip
+    assert WANT.fits(dataclasses.replace(SAME, **unshown))
 
 
 @pytest.mark.parametrize(
@@ -41,11 +45,30 @@ def test_the_job_that_was_asked_for_matches() -> None:
         ("model", dataclasses.replace(SAME, model="I2V-2.3")),
         ("options", dataclasses.replace(SAME, options="768p-10sec")),
         ("frames", dataclasses.replace(SAME, file_ids=frozenset({"user:1-minimax:111-file:2"}))),
+        ("aspect ratio", dataclasses.replace(SAME, aspect_ratio="9:16")),
         ("made before the attempt", dataclasses.replace(SAME, created=SINCE - LOOKUP_SKEW - 1)),
     ],
 )
 def test_a_job_that_differs_is_never_adopted(differs: str, video: Video) -> None:
     assert not WANT.fits(video), differs
+
+
+@pytest.mark.parametrize("unshown", ["model", "options", "aspect_ratio", "file_ids"])
+def test_a_job_is_exact_only_when_the_listing_shows_all_that_was_sent(unshown: str) -> None:
+    """Of several jobs that fit, the one the listing shows in full is adopted (`exact`)."""
+    assert WANT.exact(SAME)
+    blank: dict[str, Any] = {unshown: frozenset() if unshown == "file_ids" else None}
+    vague = dataclasses.replace(SAME, **blank)
+    assert WANT.fits(vague) and not WANT.exact(vague)
+
+
+def test_what_was_not_sent_need_not_be_shown_but_unknown_frames_are_never_exact() -> None:
+    sent_little = Wanted("111", "a lighthouse", None, None, frozenset(), SINCE)
+    bare = dataclasses.replace(
+        SAME, model=None, options=None, file_ids=frozenset(), aspect_ratio=None
+    )
+    assert sent_little.exact(bare)
+    assert not dataclasses.replace(sent_little, file_ids=None).exact(bare)
 
 
 def test_a_job_without_a_prompt_is_found_for_a_shot_without_one() -> None:
