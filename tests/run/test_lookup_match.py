@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from runner.api.records import Video
-from runner.run.lookup import LIST_LIMIT, LOOKUP_SKEW, Wanted
+from runner.run.lookup import LIST_LIMIT, LOOKUP_SKEW, Wanted, _ordinal
 from runner.sim import running_simulator
 from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_pipeline
 
@@ -69,6 +69,15 @@ def test_what_was_not_sent_need_not_be_shown_but_unknown_frames_are_never_exact(
     )
     assert sent_little.exact(bare)
     assert not dataclasses.replace(sent_little, file_ids=None).exact(bare)
+
+
+def test_failed_lookups_are_counted_in_words_a_reader_expects() -> None:
+    """ "lookup on 111: 2nd failure (...), retrying": the count as English ordinals."""
+    said = {n: _ordinal(n) for n in (1, 2, 3, 4, 10, 11, 12, 13, 20, 21, 22, 23, 111, 121)}
+    assert said == {
+        1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 10: "10th", 11: "11th", 12: "12th", 13: "13th",
+        20: "20th", 21: "21st", 22: "22nd", 23: "23rd", 111: "111th", 121: "121st",
+    }  # fmt: skip
 
 
 def test_a_job_without_a_prompt_is_found_for_a_shot_without_one() -> None:
