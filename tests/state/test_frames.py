@@ -8,6 +8,7 @@ import io
 from fractions import Fraction
 from pathlib import Path
 
+import anyio
 import av
 from PIL import Image
 
@@ -88,6 +89,9 @@ def test_the_store_names_frames_by_content_and_journals_them(tmp_path: Path) -> 
         assert store.known(key) is None
         journal.remember_frame_now(key, path)
         assert store.known(key) == path
+        during_a_run = frame_key("def", up, (64, 36))
+        anyio.run(journal.remember_frame, during_a_run, path)
+        assert store.known(during_a_run) == path
         path.unlink()
         assert store.known(key) is None  # a deleted frame is extracted again
     finally:
