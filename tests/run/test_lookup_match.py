@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 
 from runner.api.records import Video
-from runner.run.lookup import LIST_LIMIT, LOOKUP_SKEW, Wanted, _ordinal
+from runner.run.lookup import LIST_LIMIT, LOOKUP_SKEW, Wanted, _ordinal, wanted
 from runner.sim import running_simulator
 from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_pipeline
 
@@ -136,6 +137,16 @@ def test_a_job_made_after_the_first_lookup_is_found_by_the_second_not_paid_twice
     assert run.result.outcome == "completed"
     counts = creates_per_key(run.ledger, run.result)
     assert counts == {"s0#1": 1, "s1#1": 1, "s2#1": 1}, "the late job was adopted, not resent"
+    # Adopted in the journal too, before anything else: a crash now would not pay again.
+    from runner.state.journal import Journal
+
+    journal = Journal(run.output / ".reel")
+    try:
+        for shot in run.manifest["shots"]:
+            record = journal.latest(shot["key"])
+            assert record is not None and record.video_id == shot["videoId"], shot["key"]
+    finally:
+        journal.close()
 
 
 class Recording(httpx.AsyncBaseTransport):
@@ -200,3 +211,20 @@ def test_an_upload_is_resent_as_often_as_the_retry_policy_allows(tmp_path: Path)
         path = write_pipeline(tmp_path / "more", body)
         run = run_pipeline(sim, path, transport=BusyUploads(TRANSPORT_TRIES + 1))
     assert run.status("p#1") == "failed" and "upload failed" in run.shot("p#1")["error"]
+
+
+def test_a_rerun_looks_for_what_the_journal_says_was_sent(tmp_path: Path) -> None:
+    from runner.spec.validate import load_pipeline
+    from runner.state.plan import make_plan
+    from runner.state.takestate import TakeState
+
+    body = "shots:\n  - {id: a, model: I2V-01, prompt: p, frames: {first: a.png}}\n"
+    pipe, _ = load_pipeline(write_pipeline(tmp_path, body))
+    assert pipe is not None
+    st = TakeState(make_plan(pipe).takes[0])
+    sent = {"prompt": "p", "model": "I2V-01", "fileIDs": ["user:1-minimax:111-file:7"]}
+    want = wanted(st, "111", SINCE, stored=json.dumps(sent))
+    assert (want.prompt, want.model, want.file_ids) == ("p", "I2V-01", frozenset(sent["fileIDs"]))
+    for unreadable in ("not json", "[]"):  # then the shot says what was sent, frames unknown
+        vague = wanted(st, "111", SINCE, stored=unreadable)
+        assert (vague.prompt, vague.file_ids) == ("p", None)
