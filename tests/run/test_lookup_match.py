@@ -218,13 +218,24 @@ def test_a_rerun_looks_for_what_the_journal_says_was_sent(tmp_path: Path) -> Non
     from runner.state.plan import make_plan
     from runner.state.takestate import TakeState
 
-    body = "shots:\n  - {id: a, model: I2V-01, prompt: p, frames: {first: a.png}}\n"
+    body = """\
+shots:
+  - id: a
+    model: Veo-3.1
+    prompt: p
+    options: veo-1080p-8sec
+    aspectRatio: "9:16"
+    replyRef: mine-1
+    frames: {first: a.png}
+"""
     pipe, _ = load_pipeline(write_pipeline(tmp_path, body))
     assert pipe is not None
     st = TakeState(make_plan(pipe).takes[0])
-    sent = {"prompt": "p", "model": "I2V-01", "fileIDs": ["user:1-minimax:111-file:7"]}
+    sent = {"prompt": "p", "model": "Veo-3.1", "fileIDs": ["user:1-minimax:111-file:7"]}
     want = wanted(st, "111", SINCE, stored=json.dumps(sent))
-    assert (want.prompt, want.model, want.file_ids) == ("p", "I2V-01", frozenset(sent["fileIDs"]))
+    assert (want.prompt, want.model, want.file_ids) == ("p", "Veo-3.1", frozenset(sent["fileIDs"]))
     for unreadable in ("not json", "[]"):  # then the shot says what was sent, frames unknown
         vague = wanted(st, "111", SINCE, stored=unreadable)
-        assert (vague.prompt, vague.file_ids) == ("p", None)
+        shown = (vague.prompt, vague.model, vague.options, vague.aspect_ratio, vague.reply_ref)
+        assert shown == ("p", "Veo-3.1", "veo-1080p-8sec", "9:16", "mine-1")
+        assert vague.file_ids is None
