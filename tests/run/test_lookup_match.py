@@ -231,9 +231,17 @@ shots:
     pipe, _ = load_pipeline(write_pipeline(tmp_path, body))
     assert pipe is not None
     st = TakeState(make_plan(pipe).takes[0])
-    sent = {"prompt": "p", "model": "Veo-3.1", "fileIDs": ["user:1-minimax:111-file:7"]}
+    sent = {
+        "prompt": "q",
+        "model": "Veo-3.1-Fast",
+        "options": "veo-720p-8sec",
+        "aspectRatio": "16:9",
+        "fileIDs": ["user:1-minimax:111-file:7"],
+    }  # fmt: skip: what an earlier version of the pipeline sent
     want = wanted(st, "111", SINCE, stored=json.dumps(sent))
-    assert (want.prompt, want.model, want.file_ids) == ("p", "Veo-3.1", frozenset(sent["fileIDs"]))
+    said = (want.prompt, want.model, want.options, want.aspect_ratio, want.reply_ref)
+    assert said == ("q", "Veo-3.1-Fast", "veo-720p-8sec", "16:9", "mine-1")
+    assert want.file_ids == frozenset(sent["fileIDs"]) and want.since == SINCE
     for unreadable in ("not json", "[]"):  # then the shot says what was sent, frames unknown
         vague = wanted(st, "111", SINCE, stored=unreadable)
         shown = (vague.prompt, vague.model, vague.options, vague.aspect_ratio, vague.reply_ref)
