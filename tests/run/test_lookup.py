@@ -15,6 +15,7 @@ import pytest
 
 from runner.api.useapi import Busy, ClientConfig, UseApi
 from runner.sim import Simulator, running_simulator
+from runner.state.journal import Journal
 from tests.run.conftest import run_pipeline, sim_config, write_pipeline
 
 FLOOD = 110
@@ -108,16 +109,12 @@ def test_a_rerun_pages_back_past_a_colleagues_flood_to_find_its_job(tmp_path: Pa
         _flooded_rerun(sim, tmp_path)
 
 
-def _flooded_rerun(sim: Simulator, tmp_path: Path) -> None:
-    path = write_pipeline(
-        tmp_path, 'accounts: {"222": {maxJobs: 3}}\nshots:\n  - {id: a, prompt: mine}\n'
-    )
-    _crash(sim, path)
-    (landed,) = sim.ledger()["creates"]
+def _flood(sim: Simulator, jobs: int, first: int = 0) -> None:
+    """A colleague's jobs on account 222, one after another."""
 
     async def flood() -> None:
         async with UseApi(ClientConfig(sim.base_url, sim.token)) as client:
-            for i in range(FLOOD):
+            for i in range(first, first + jobs):
                 body = {"account": "222", "model": "T2V-01", "prompt": f"colleague {i}"}
                 while True:
                     try:
@@ -127,10 +124,37 @@ def _flooded_rerun(sim: Simulator, tmp_path: Path) -> None:
                         await anyio.sleep(0.01)
 
     anyio.run(flood)
+
+
+MINE = 'accounts: {"222": {maxJobs: 3}}\nshots:\n  - {id: a, prompt: mine}\n'
+
+
+def _flooded_rerun(sim: Simulator, tmp_path: Path) -> None:
+    path = write_pipeline(tmp_path, MINE)
+    _crash(sim, path)
+    (landed,) = sim.ledger()["creates"]
+    _flood(sim, FLOOD)
     run = run_pipeline(sim, path)
     assert run.result.outcome == "completed"
     assert run.shot("a#1")["videoId"] == landed["videoId"]
     assert len(run.ledger["creates"]) == FLOOD + 1, "the lost create was found, not paid again"
+
+
+def test_a_job_on_the_first_page_of_a_long_listing_is_found_not_paid_again(
+    tmp_path: Path,
+) -> None:
+    """Jobs made just before the lost create fill the listing past its first page: the job is
+    on the first page, and the lookup reads on (the listing is still recent) without losing it."""
+    with running_simulator(sim_config(speed=6000.0)) as sim:
+        path = write_pipeline(tmp_path, MINE)
+        _flood(sim, FLOOD)
+        _crash(sim, path)
+        landed = sim.ledger()["creates"][-1]
+        _flood(sim, 5, first=FLOOD)
+        run = run_pipeline(sim, path)
+    assert run.result.outcome == "completed"
+    assert run.shot("a#1")["videoId"] == landed["videoId"]
+    assert len(run.ledger["creates"]) == FLOOD + 5 + 1, "the lost create was found, not paid again"
 
 
 class QueuedButNeverListed(httpx.AsyncBaseTransport):
@@ -240,3 +264,9 @@ def test_a_job_listed_only_after_every_create_went_unanswered_is_adopted_not_giv
     # The other create was charged too and no job of it was adopted: it stays possibly spent.
     assert shot["creditsUnsure"] == creates[0]["credits"] == 25
     assert run.manifest["totals"]["creditsUnsure"] == 25
+    journal = Journal(run.output / ".reel")
+    try:
+        record = journal.latest("a#1")
+        assert record is not None and record.video_id == shot["videoId"], "journalled at once"
+    finally:
+        journal.close()

@@ -242,6 +242,8 @@ shots:
     said = (want.prompt, want.model, want.options, want.aspect_ratio, want.reply_ref)
     assert said == ("q", "Veo-3.1-Fast", "veo-720p-8sec", "16:9", "mine-1")
     assert want.file_ids == frozenset(sent["fileIDs"]) and want.since == SINCE
+    older = {k: v for k, v in sent.items() if k != "fileIDs"}  # a request kept without them
+    assert wanted(st, "111", SINCE, stored=json.dumps(older)).file_ids is None
     for unreadable in ("not json", "[]"):  # then the shot says what was sent, frames unknown
         vague = wanted(st, "111", SINCE, stored=unreadable)
         shown = (vague.prompt, vague.model, vague.options, vague.aspect_ratio, vague.reply_ref)
