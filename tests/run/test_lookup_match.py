@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
 from runner.api.records import Video
-from runner.run.lookup import LIST_LIMIT, LOOKUP_SKEW, Wanted, _ordinal, wanted
+from runner.run.lookup import LIST_LIMIT, LOOKUP_SKEW, LookupFailed, Wanted, _ordinal, wanted
 from runner.sim import running_simulator
 from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_pipeline
 
@@ -249,3 +250,59 @@ shots:
         shown = (vague.prompt, vague.model, vague.options, vague.aspect_ratio, vague.reply_ref)
         assert shown == ("p", "Veo-3.1", "veo-1080p-8sec", "9:16", "mine-1")
         assert vague.file_ids is None
+
+
+class _Api:
+    """An account's listing (one page) and useapi's scheduler, as `lookup` reads them."""
+
+    def __init__(self, listed: list[Video], scheduled: tuple[object, ...] = ()) -> None:
+        self.listed, self.scheduled = listed, scheduled
+
+    async def videos(self, account: str, limit: int, last_video_id: str | None) -> list[Video]:
+        return self.listed if last_video_id is None else []
+
+    async def scheduler(self) -> list[object]:
+        return list(self.scheduled)
+
+
+def _look(want: Wanted, listed: list[Video], scheduled: tuple[object, ...] = ()) -> str | None:
+    from types import SimpleNamespace
+
+    from runner.run.lookup import lookup
+
+    ctx = SimpleNamespace(client=_Api(listed, scheduled), claimed={"user:1234-minimax:111-video:9"})
+    return anyio.run(lookup, ctx, want)  # type: ignore[arg-type]
+
+
+def _job(n: int, **shown: Any) -> Video:
+    return dataclasses.replace(SAME, video_id=f"user:1234-minimax:111-video:{n}", **shown)
+
+
+def test_jobs_the_listing_cannot_tell_apart_are_never_guessed_between() -> None:
+    vague = [_job(n, file_ids=frozenset()) for n in (5, 4, 3, 2, 1)]  # newest first
+    assert _look(WANT, vague[-1:]) == "user:1234-minimax:111-video:1", "a lone vague job"
+    with pytest.raises(LookupFailed) as caught:
+        _look(WANT, vague)
+    assert str(caught.value) == (
+        "5 jobs on 111 could be this one and the listing cannot tell them apart"
+        " (user:1234-minimax:111-video:1, user:1234-minimax:111-video:2,"
+        " user:1234-minimax:111-video:3, user:1234-minimax:111-video:4); nothing was resent"
+    )
+    assert _look(WANT, [*vague, _job(6)]) == "user:1234-minimax:111-video:6", "the exact one"
+    with pytest.raises(LookupFailed, match="^2 jobs on 111 could be this one"):
+        _look(WANT, vague[-2:])
+
+
+def test_a_job_the_listing_lacks_is_found_by_its_reply_ref_on_its_account_only() -> None:
+    from types import SimpleNamespace
+
+    want = dataclasses.replace(WANT, reply_ref="mine-1")
+
+    def job(n: int, ref: str = "mine-1", account: str = "111") -> object:
+        return SimpleNamespace(
+            reply_ref=ref, account=account, video_id=f"user:1234-minimax:{account}-video:{n}"
+        )
+
+    assert _look(want, [], (job(7, ref="other"), job(8, account="222"), job(9))) is None
+    assert _look(want, [], (job(8, account="222"), job(10))) == "user:1234-minimax:111-video:10"
+    assert _look(WANT, [], (job(10),)) is None, "no replyRef sent: the scheduler is not asked"
