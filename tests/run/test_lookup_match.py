@@ -289,7 +289,7 @@ def test_jobs_the_listing_cannot_tell_apart_are_never_guessed_between() -> None:
         " user:1234-minimax:111-video:3, user:1234-minimax:111-video:4); nothing was resent"
     )
     assert _look(WANT, [*vague, _job(6)]) == "user:1234-minimax:111-video:6", "the exact one"
-    with pytest.raises(LookupFailed, match="^2 jobs on 111 could be this one"):
+    with pytest.raises(LookupFailed, match=r"^2 jobs on 111 could be this one"):
         _look(WANT, vague[-2:])
 
 
