@@ -164,6 +164,22 @@ def test_an_upstream_that_does_not_render_skips_its_dependants_with_the_reason(
     assert fixed.result.outcome == "completed"
 
 
+def test_the_plan_says_why_a_chain_below_a_failed_upstream_waits(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = _example(tmp_path)
+    _edit(path, "onto a dim hall.", "onto a dim hall. sim:fail")
+    run = run_pipeline(sim, path)
+    assert run.status("door#1") == "failed"
+    why = _why(path)
+    assert why["hall#1"] == (
+        "keep",
+        "waits for door, which failed (--retry-failed renders the chain)",
+    )
+    assert why["stairs#1"] == ("keep", "waits for hall, which will not render")
+    assert why["lamp#1"] == ("reuse", "completed, unchanged")
+
+
 def test_rendering_an_upstream_again_renders_what_continues_from_it(
     sim: Simulator, tmp_path: Path
 ) -> None:

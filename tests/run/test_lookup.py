@@ -15,6 +15,7 @@ import pytest
 
 from runner.api.useapi import Busy, ClientConfig, UseApi
 from runner.sim import Simulator, running_simulator
+from runner.state.journal import Journal
 from tests.run.conftest import run_pipeline, sim_config, write_pipeline
 
 FLOOD = 110
@@ -108,16 +109,12 @@ def test_a_rerun_pages_back_past_a_colleagues_flood_to_find_its_job(tmp_path: Pa
         _flooded_rerun(sim, tmp_path)
 
 
-def _flooded_rerun(sim: Simulator, tmp_path: Path) -> None:
-    path = write_pipeline(
-        tmp_path, 'accounts: {"222": {maxJobs: 3}}\nshots:\n  - {id: a, prompt: mine}\n'
-    )
-    _crash(sim, path)
-    (landed,) = sim.ledger()["creates"]
+def _flood(sim: Simulator, jobs: int, first: int = 0) -> None:
+    """A colleague's jobs on account 222, one after another."""
 
     async def flood() -> None:
         async with UseApi(ClientConfig(sim.base_url, sim.token)) as client:
-            for i in range(FLOOD):
+            for i in range(first, first + jobs):
                 body = {"account": "222", "model": "T2V-01", "prompt": f"colleague {i}"}
                 while True:
                     try:
@@ -127,10 +124,37 @@ def _flooded_rerun(sim: Simulator, tmp_path: Path) -> None:
                         await anyio.sleep(0.01)
 
     anyio.run(flood)
+
+
+MINE = 'accounts: {"222": {maxJobs: 3}}\nshots:\n  - {id: a, prompt: mine}\n'
+
+
+def _flooded_rerun(sim: Simulator, tmp_path: Path) -> None:
+    path = write_pipeline(tmp_path, MINE)
+    _crash(sim, path)
+    (landed,) = sim.ledger()["creates"]
+    _flood(sim, FLOOD)
     run = run_pipeline(sim, path)
     assert run.result.outcome == "completed"
     assert run.shot("a#1")["videoId"] == landed["videoId"]
     assert len(run.ledger["creates"]) == FLOOD + 1, "the lost create was found, not paid again"
+
+
+def test_a_job_on_the_first_page_of_a_long_listing_is_found_not_paid_again(
+    tmp_path: Path,
+) -> None:
+    """Jobs made just before the lost create fill the listing past its first page: the job is
+    on the first page, and the lookup reads on (the listing is still recent) without losing it."""
+    with running_simulator(sim_config(speed=6000.0)) as sim:
+        path = write_pipeline(tmp_path, MINE)
+        _flood(sim, FLOOD)
+        _crash(sim, path)
+        landed = sim.ledger()["creates"][-1]
+        _flood(sim, 5, first=FLOOD)
+        run = run_pipeline(sim, path)
+    assert run.result.outcome == "completed"
+    assert run.shot("a#1")["videoId"] == landed["videoId"]
+    assert len(run.ledger["creates"]) == FLOOD + 5 + 1, "the lost create was found, not paid again"
 
 
 class QueuedButNeverListed(httpx.AsyncBaseTransport):
@@ -139,12 +163,14 @@ class QueuedButNeverListed(httpx.AsyncBaseTransport):
 
     def __init__(self) -> None:
         self.inner = httpx.AsyncHTTPTransport()
+        self.listings = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/videos/create"):
             await (await self.inner.handle_async_request(request)).aread()
             return httpx.Response(502, json={"error": "too busy", "code": 502})
         if request.url.path.endswith("/videos/"):
+            self.listings += 1
             return httpx.Response(200, json=[])
         return await self.inner.handle_async_request(request)
 
@@ -158,12 +184,17 @@ def test_a_lost_create_that_never_shows_is_resent_once_and_counted_as_maybe_char
     path = write_pipeline(
         tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
     )
-    run = run_pipeline(sim, path, transport=QueuedButNeverListed())
+    transport = QueuedButNeverListed()
+    run = run_pipeline(sim, path, transport=transport)
     charged = sum(c["credits"] for c in run.ledger["creates"])
     assert len(run.ledger["creates"]) == 2, "one blind resend, then stop"
+    # Two lookups after each: a create answered (502) is not waited for as an unanswered one is.
+    assert transport.listings == 2 * 2
     shot = run.shot("a#1")
     assert shot["status"] == "failed"
     assert "check that account's videos and credits" in shot["error"]
+    assert shot["error"].startswith("2 creates went out without an answer (")
+    assert "too busy" in shot["error"] and "no job for them shows on 111;" in shot["error"]
     assert "up to 50 credits" in shot["error"]
     assert shot["credits"] + shot["creditsUnsure"] == charged == 50
     totals = run.manifest["totals"]
@@ -186,5 +217,56 @@ def test_a_lost_create_that_never_shows_is_resent_once_and_counted_as_maybe_char
     again = run_pipeline(sim, path, transport=QueuedButNeverListed())
     assert len(again.ledger["creates"]) == 2
     assert again.shot("a#1")["status"] == "failed"
+    said = f"{shot['error']} (earlier run; --retry-failed renders it again)"
+    assert again.shot("a#1")["error"] == said, "the rerun says why, from the journal"
     assert again.manifest["totals"]["creditsUnsure"] == charged
     assert again.manifest["totals"]["creditsSpent"] == 0
+
+
+class UnansweredThenListedLate(httpx.AsyncBaseTransport):
+    """Every create reaches the API (a job is made) but its answer never comes (a read
+    timeout); the account's listing shows nothing to the lookups that decide a resend, and
+    shows the jobs only afterwards, as when the server processed the creates late."""
+
+    HIDDEN_LISTINGS = 2 * 2
+    """Two lookups for each of the two lost creates: all miss."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.listings = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/videos/create"):
+            await (await self.inner.handle_async_request(request)).aread()
+            raise httpx.ReadTimeout("no answer", request=request)
+        if request.url.path.endswith("/videos/"):
+            self.listings += 1
+            if self.listings <= self.HIDDEN_LISTINGS:
+                return httpx.Response(200, json=[])
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_job_listed_only_after_every_create_went_unanswered_is_adopted_not_given_up(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(
+        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
+    )
+    run = run_pipeline(sim, path, timeout=0.5, transport=UnansweredThenListedLate())
+    creates = run.ledger["creates"]
+    assert len(creates) == 2, "one blind resend, then only lookups"
+    shot = run.shot("a#1")
+    assert shot["status"] == "completed", shot
+    assert shot["videoId"] in {c["videoId"] for c in creates}
+    # The other create was charged too and no job of it was adopted: it stays possibly spent.
+    assert shot["creditsUnsure"] == creates[0]["credits"] == 25
+    assert run.manifest["totals"]["creditsUnsure"] == 25
+    journal = Journal(run.output / ".reel")
+    try:
+        record = journal.latest("a#1")
+        assert record is not None and record.video_id == shot["videoId"], "journalled at once"
+    finally:
+        journal.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import anyio
+import httpx
 import pytest
 
 from runner.api.useapi import ClientConfig, MaybeQueued, UseApi
@@ -55,6 +56,39 @@ def test_401_stops_the_run_without_showing_the_token(tmp_path: Path) -> None:
     assert "wrongtoken" not in str(caught.value)
 
 
+class RevokedAfterTwoCreates(httpx.AsyncBaseTransport):
+    """The token is revoked while the run goes on: creates after the second answer 401 (a
+    create another account's task had waiting may still go out, and meet the same 401)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.creates = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/videos/create"):
+            self.creates += 1
+            if self.creates > 2:
+                return httpx.Response(401, json={"error": "Unauthorized", "code": 401})
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_token_rejected_on_a_create_stops_the_run_and_says_so(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    transport = RevokedAfterTwoCreates()
+    run = run_pipeline(sim, write_pipeline(tmp_path, FIVE), transport=transport)
+    assert (run.result.outcome, run.result.reason) == (
+        "stopped",
+        "the API token was rejected (401)",
+    )
+    assert len(run.ledger["creates"]) == 2
+    kept = {s["videoId"] for s in run.manifest["shots"] if s["videoId"]}
+    assert kept == {c["videoId"] for c in run.ledger["creates"]}, "a rerun follows both jobs"
+
+
 def test_412_parks_the_account_and_places_its_shots_elsewhere(tmp_path: Path) -> None:
     accounts = (SimAccount("111", "free", 2, credits=50), SimAccount("222", "paid", 3))
     with running_simulator(sim_config(accounts)) as sim:
@@ -62,6 +96,7 @@ def test_412_parks_the_account_and_places_its_shots_elsewhere(tmp_path: Path) ->
     assert run.result.outcome == "completed"
     assert 412 in [r["status"] for r in run.ledger["refusals"]]
     assert sum(1 for c in run.ledger["creates"] if c["account"] == "111") == 2
+    assert all(s["attempts"] == 1 for s in run.manifest["shots"]), "a 412 is not an attempt"
     _no_duplicates(run)
 
 

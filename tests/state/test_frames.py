@@ -8,12 +8,16 @@ import io
 from fractions import Fraction
 from pathlib import Path
 
+import anyio
 import av
 from PIL import Image
 
 from runner.spec.pipeline import Upstream
+from runner.spec.validate import load_pipeline
 from runner.state.frames import FrameStore, extract, frame_key
 from runner.state.journal import Journal
+from runner.state.plan import exact_size
+from tests.run.conftest import write_pipeline
 
 FPS = 4
 COLOURS = [(200, 0, 0), (0, 200, 0), (0, 0, 200), (200, 200, 0)] * 2  # 2 s at 4 frames/s
@@ -85,7 +89,27 @@ def test_the_store_names_frames_by_content_and_journals_them(tmp_path: Path) -> 
         assert store.known(key) is None
         journal.remember_frame_now(key, path)
         assert store.known(key) == path
+        during_a_run = frame_key("def", up, (64, 36))
+        anyio.run(journal.remember_frame, during_a_run, path)
+        assert store.known(during_a_run) == path
         path.unlink()
         assert store.known(key) is None  # a deleted frame is extracted again
     finally:
         journal.close()
+
+
+def test_only_a_sora_first_frame_must_have_an_exact_size(tmp_path: Path) -> None:
+    """Sora-2 takes its first frame at exactly 1280x720 or 720x1280; Veo, which also takes an
+    aspect ratio, any size (so an upstream frame is fitted only for Sora)."""
+    body = """\
+shots:
+  - {id: s, model: Sora-2, aspectRatio: "9:16", prompt: p, frames: {first: tall.png}}
+  - {id: v, model: Veo-3.1, aspectRatio: "9:16", prompt: p, frames: {first: a.png, last: b.png}}
+"""
+    tmp_path.mkdir(exist_ok=True)
+    Image.new("RGB", (720, 1280), (9, 9, 9)).save(tmp_path / "tall.png")
+    pipe, diagnostics = load_pipeline(write_pipeline(tmp_path, body))
+    assert pipe is not None, [d.render() for d in diagnostics]
+    sora, veo = pipe.shots
+    assert exact_size(sora, "first") == (720, 1280)
+    assert exact_size(veo, "first") is None and exact_size(veo, "last") is None

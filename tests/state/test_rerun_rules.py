@@ -133,3 +133,25 @@ def test_only_intents_without_a_job_id_may_cost_credits_when_resumed(tmp_path: P
     assert (polled.action, looked_up.action) == ("resume", "resume")
     assert lookup_credits([polled]) == 0
     assert lookup_credits([looked_up]) == intent_take.credits == 25
+
+
+def test_a_create_lost_and_never_found_renders_again_and_stays_possibly_charged(
+    tmp_path: Path,
+) -> None:
+    pipe, _ = load_pipeline(write_pipeline(tmp_path, "shots:\n  - id: a\n    prompt: one\n"))
+    assert pipe is not None
+    take = make_plan(pipe).takes[0]
+    journal = Journal(tmp_path / "out" / ".reel", API)
+
+    async def lose() -> None:
+        job = await journal.intend(
+            key=take.key, fingerprint=take.fingerprint, run_id="r", account="111",
+            prompt="one", model=take.shot.model,
+        )  # fmt: skip
+        await journal.set_unsure(job, take.credits, "not found after: ReadTimeout")
+
+    anyio.run(lose)
+    decision = decide(journal, take, backend=API)
+    assert (decision.action, decision.reason) == ("render", "not sent before")
+    assert journal.unsure_credits(take.key) == take.credits == 25
+    journal.close()
