@@ -159,6 +159,26 @@ async def _prepare(
         return "done"
 
 
+async def _send(ctx: RunContext, st: TakeState, job: int, body: dict[str, Any]) -> bool:
+    """Send the create and adopt its job. Nothing is sent (False) when the run stopped (a 401,
+    Ctrl-C) while this shot-take waited for the account's create lock."""
+    if ctx.stopping:
+        st.attempts -= 1
+        await ctx.journal.set_state(job, "abandoned", "not sent: the run stopped")
+        return False
+    created = await ctx.client.create(body)
+    await adopt(ctx, st, job, created.video_id)
+    return True
+
+
+def _unsent(ctx: RunContext, interrupted: bool) -> str:
+    if interrupted:
+        return (
+            "interrupted while its create was in flight: a rerun looks for its job before sending"
+        )
+    return f"not sent: {ctx.stop_reason}"
+
+
 async def submit(ctx: RunContext, st: TakeState, account: str, max_jobs: int) -> Result:
     """Upload the frames and create the job on `account`, following the refusal table."""
     key, shot = st.key, st.take.shot
@@ -186,17 +206,13 @@ async def submit(ctx: RunContext, st: TakeState, account: str, max_jobs: int) ->
             async with ctx.create_lock(account):
                 with anyio.CancelScope(shield=True) as shield, anyio.fail_after(SHIELD_SECONDS):
                     ctx.in_flight.add(shield)
+                    sent = False
                     try:
-                        created = await ctx.client.create(body)
-                        await adopt(ctx, st, job, created.video_id)
+                        sent = await _send(ctx, st, job, body)
                     finally:
                         ctx.in_flight.discard(shield)
-                if shield.cancel_called and st.video_id is None:
-                    st.end(
-                        "skipped",
-                        "interrupted while its create was in flight: a rerun looks"
-                        " for its job before sending",
-                    )
+                if not sent:  # interrupted, or stopped before it could send
+                    st.end("skipped", _unsent(ctx, shield.cancel_called))
                     return "done"
         except useapi.Busy:
             await ctx.journal.set_state(job, "abandoned", "429")

@@ -280,3 +280,19 @@ def test_without_a_usable_account_the_run_stops_and_says_why(tmp_path: Path) -> 
     with running_simulator(sim_config(faults=faults)) as sim, pytest.raises(RunStopped) as caught:
         run_pipeline(sim, write_pipeline(tmp_path, FIVE))
     assert "no account can render videos" in str(caught.value)
+
+
+def test_no_create_is_sent_after_a_401_on_the_same_account(tmp_path: Path) -> None:
+    """One account, room for five jobs: the other shot-takes wait for its create lock while the
+    third create is answered 401. The run stops there; not one of them sends afterwards (each
+    ends skipped, "not sent", and counts nothing as possibly charged)."""
+    transport = RevokedAfterTwoCreates()
+    accounts = (SimAccount("111", "paid", 5),)
+    with running_simulator(sim_config(accounts)) as sim:
+        run = run_pipeline(sim, write_pipeline(tmp_path, FIVE), transport=transport)
+    assert run.result.reason == "the API token was rejected (401)"
+    assert transport.creates == 3, "nothing was sent after the 401"
+    unsent = [s for s in run.manifest["shots"] if s["status"] == "skipped"]
+    assert len(unsent) == 2
+    assert all(s["error"] == "not sent: the API token was rejected (401)" for s in unsent)
+    assert all(s["creditsUnsure"] == 0 for s in run.manifest["shots"])
