@@ -21,7 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from runner.state.manifest import write_atomic
 from runner.state.plan import sha256_file
-from runner.state.posters import POSTER_WIDTH, REPORT_ASSETS, frame_image, save_jpeg
+from runner.state.posters import REPORT_ASSETS, save_jpeg, save_poster, seconds
 
 ASSETS_DIR = REPORT_ASSETS
 THUMB_SIZE = 200
@@ -43,24 +43,17 @@ def probe_and_poster(video: Path, target: Path | None) -> float | None:
     with av.open(str(video)) as container:
         if not container.streams.video:
             return None
-        stream = container.streams.video[0]
-        seconds: float | None = None
-        if container.duration:
-            seconds = container.duration / 1_000_000
-        elif stream.duration and stream.time_base:
-            seconds = float(stream.duration * stream.time_base)
+        length = seconds(container)
         if target is None:
-            return seconds
+            return length
         # The first frame: generated clips do not fade in, and it costs one decode (about a
         # millisecond), where seeking to a later frame decodes every frame before it.
-        image: Image.Image | None = None
+        stream = container.streams.video[0]
         stream.codec_context.thread_count = 1  # one frame: decoder threads cost more than that
-        for frame in container.decode(stream):
-            image = frame_image(frame)
-            break
-    if image is not None:
-        save_jpeg(image, target, POSTER_WIDTH, upright=False)
-    return seconds
+        frame = next(container.decode(stream), None)
+        if frame is not None:
+            save_poster(frame, target)
+    return length
 
 
 class Assets:

@@ -24,7 +24,7 @@ import httpx
 from runner.api import pool
 from runner.errors import UsageError
 from runner.run.retry import Timing
-from runner.state.posters import try_poster
+from runner.state.posters import seconds, try_poster
 from runner.state.takestate import Output
 
 DOWNLOAD_TRIES = 8
@@ -231,13 +231,8 @@ def decoded(path: Path, poster: Path | None = None) -> tuple[int, int, float | N
             frame = next(container.decode(stream), None)
             if frame is None or not frame.width or not frame.height:
                 return None
-            duration = None
-            if container.duration:
-                duration = container.duration / 1_000_000
-            elif stream.duration and stream.time_base:
-                duration = float(stream.duration * stream.time_base)
             if poster is not None:
                 try_poster(frame, poster)
-            return int(frame.width), int(frame.height), duration
+            return int(frame.width), int(frame.height), seconds(container)
     except (av.FFmpegError, OSError, ValueError, StopIteration, EOFError):
         return None

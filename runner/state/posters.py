@@ -24,6 +24,17 @@ POSTERS = REPORT_ASSETS / "posters"
 POSTER_WIDTH = 640
 
 
+def seconds(container: av.container.InputContainer) -> float | None:
+    """A video's length as its container gives it, else its first video stream; None when
+    neither says."""
+    if container.duration:
+        return float(container.duration / 1_000_000)
+    stream = container.streams.video[0] if container.streams.video else None
+    if stream is not None and stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    return None
+
+
 def poster_path(output_dir: Path, sha256: str) -> Path:
     return output_dir / POSTERS / f"{sha256}.jpg"
 
