@@ -11,7 +11,7 @@ import pytest
 from runner.sim import FaultRates, SimAccount, SimConfig, running_simulator
 from runner.spec.validate import load_pipeline
 from runner.state.plan import make_plan
-from tests.bench import metrics, runs, soak, workload
+from tests.bench import floor, metrics, runs, soak, workload
 from tests.bench.naive import NaiveClient
 
 
@@ -101,3 +101,15 @@ def test_a_small_soak_is_judged_from_the_ledger(tmp_path: Path) -> None:
     assert result.duplicates == 0
     assert result.lost == 0, result.lost_keys
     assert result.credits_manifest == result.credits_ledger
+
+
+def test_the_floor_bench_prices_every_step_of_a_bare_client() -> None:
+    figures = floor.measure(12)
+    for size in floor.POOL_SIZES:
+        for step in ("create", "read", "download"):
+            assert figures[f"pool{size}_{step}_ms"] > 0, (size, step, figures)
+    assert figures["decode_check_ms"] > 0
+    assert figures["floor_ms_per_video"] > figures["decode_check_ms"]
+    # The naive client asks for its accounts' slots, creates, polls and downloads each video.
+    assert figures["naive_requests_per_video"] >= 3
+    assert figures["naive_ms_per_video"] > 0
