@@ -25,7 +25,7 @@ from runner.run.context import RunContext
 from runner.run.events import Notice
 from runner.run.follow import fetch, follow, make_room, poll
 from runner.run.lookup import LookupFailed, lookup_patiently, wanted
-from runner.run.submit import adopt, submit
+from runner.run.submit import BLIND_RESENDS, adopt, lost_twice, submit
 from runner.state.journal import JobRecord, JournalWriteFailed
 from runner.state.plan import sha256_file
 from runner.state.takestate import Output, TakeState
@@ -94,7 +94,7 @@ async def _named_as_now(ctx: RunContext, st: TakeState, record: JobRecord, out: 
 
 def _start_afresh(ctx: RunContext, record: JobRecord, out: Output | None) -> bool:
     """Whether the journal's record leaves nothing to resume."""
-    if record.state in ("abandoned", "expired"):
+    if record.state == "expired" or (record.state == "abandoned" and not record.unanswered):
         return True
     if record.state in ("failed", "moderated"):
         return ctx.retry_failed
@@ -135,23 +135,35 @@ async def _resume(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
 
 
 async def _find_lost_job(ctx: RunContext, st: TakeState, record: JobRecord) -> bool:
-    """An intent without a job id (killed between sending and hearing back): look first.
-    False when no job was made (send afresh)."""
+    """A create an earlier run sent without learning of its job (killed before the answer, or
+    while it looked for the job of a lost one): look first. False when the shot-take may be
+    sent afresh: no job found, and no more creates lost than a run resends blindly."""
     ctx.show(st, "submitting", detail="looking up a job an earlier run may have created")
+    lost = ctx.journal.unanswered(st.key, st.take.fingerprint) or [record]
     try:
-        want = wanted(st, record.account, record.intended, stored=record.request)
+        want = wanted(st, record.account, lost[-1].intended, stored=record.request)
         found = await lookup_patiently(ctx, want)
     except LookupFailed as failed:
         st.end("failed", str(failed))
         ctx.show_end(st)
         return True
     if found is None:
-        # It may have been sent (a kill after sending) and charged for a job no longer listed.
-        await ctx.journal.set_unsure(record.id, st.take.credits, "not found on rerun")
-        st.credits_unsure += st.take.credits
+        if record.state == "intended":
+            # It may have been sent (a kill after sending) and charged for a job not listed.
+            await ctx.journal.set_unsure(record.id, st.take.credits, "not found on rerun")
+            st.credits_unsure += st.take.credits
         st.video_id = None
+        if len(lost) > BLIND_RESENDS and not ctx.retry_failed:
+            # As the run that sent them would have ended, had it not been stopped.
+            why = (record.error or "").removeprefix("not found after: ") or "not found on rerun"
+            st.end("failed", lost_twice(st, record.account, len(lost), why))
+            await ctx.journal.set_state(record.id, "failed", st.error)
+            ctx.show_end(st)
+            return True
         return False
     await adopt(ctx, st, record.id, found)
+    if record.state == "abandoned":  # counted as possibly charged until now: it is this job
+        st.credits_unsure = max(0, st.credits_unsure - record.credits)
     return await _follow_existing(ctx, st, record)
 
 

@@ -308,15 +308,17 @@ async def _give_up(
     found = await _settle(ctx, st, account, job, since, body) if unanswered else None
     if found is not None:
         return found
-    st.end("failed", _lost_twice(st, account, BLIND_RESENDS + 1, exc))
+    st.end("failed", lost_twice(st, account, BLIND_RESENDS + 1, exc))
     # Final: a rerun reports it; only --retry-failed sends again, once the account is checked.
     await ctx.journal.set_state(job, "failed", st.error)
     return "done"
 
 
-def _lost_twice(st: TakeState, account: str, sent: int, exc: Exception) -> str:
+def lost_twice(st: TakeState, account: str, sent: int, why: object) -> str:
+    """Why a shot-take stopped after `sent` creates went out unanswered (`why`: the last
+    failure) and no job of theirs was found."""
     return (
-        f"{sent} creates went out without an answer ({exc}) and no job for them shows on"
+        f"{sent} creates went out without an answer ({why}) and no job for them shows on"
         f" {account}; a job moderated and removed after rendering does not show yet is charged,"
         f" so up to {sent * st.take.credits} credits may be spent: check that account's videos"
         " and credits before running again (not resent)"

@@ -103,6 +103,15 @@ class JobRecord:
     """JSON of what the create sent that decides the video (prompt, model, options, aspect
     ratio, fileIDs): a rerun's lookup matches a listed job against all of it."""
 
+    @property
+    def unanswered(self) -> bool:
+        """A create that may have gone out and whose job is not known: killed before its
+        answer ('intended'), or answered by no job that a lookup found ('abandoned' with the
+        credits it may have cost, `Journal.set_unsure`)."""
+        return self.video_id is None and (
+            self.state == "intended" or (self.state == "abandoned" and self.credits > 0)
+        )
+
 
 _COLUMNS = ", ".join(JobRecord.__slots__)
 _FRAME_SQL = "INSERT OR REPLACE INTO frames (key, path, extracted) VALUES (?, ?, ?)"
@@ -348,6 +357,24 @@ class Journal:
                 (key, fingerprint),
             ).fetchone()
         return JobRecord(*row) if row else None
+
+    def unanswered(self, key: str, fingerprint: str) -> list[JobRecord]:
+        """The creates of a shot-take that went out unanswered since its last other outcome,
+        newest first (`JobRecord.unanswered`; rows never sent, such as a 429's, are passed
+        over): what a rerun counts against the one blind resend a run allows."""
+        rows = self._reader.execute(
+            f"SELECT {_COLUMNS} FROM jobs WHERE key = ? AND fingerprint = ? AND backend = ?"  # noqa: S608
+            " ORDER BY id DESC",
+            (key, fingerprint, self.backend),
+        )
+        lost: list[JobRecord] = []
+        for row in rows:
+            record = JobRecord(*row)
+            if record.unanswered:
+                lost.append(record)
+            elif not (record.state == "abandoned" and record.video_id is None):
+                break
+        return lost
 
     def all_latest(self) -> dict[str, JobRecord]:
         """The newest job row of every shot-take ever journalled, by key."""

@@ -10,8 +10,10 @@ The rules are those `runner.run.job` acts on; `reel plan`, `reel status` and the
 | completed, output missing or different                   | resume: download the job again; |
 |                                                          | render if the API lost it       |
 | created (a job id, not finished)                         | resume: poll it, download it    |
-| intended (no job id: killed between send and reply)      | resume: look the job up first;  |
-|                                                          | render if it is not found       |
+| intended (no job id: killed between send and reply), or | resume: look the job up first;  |
+| abandoned after a lost create no lookup found            | render if it is not found, stop |
+|                                                          | (failed) if two creates were    |
+|                                                          | lost (one blind resend at most) |
 | failed / moderated                                       | keep; render with --retry-failed|
 | abandoned / expired (no job, or its video is gone)       | render                          |
 | the shot is named by --force                             | render (old output superseded)  |
@@ -108,6 +110,8 @@ def decide(  # noqa: PLR0911 - one return per row of the module's table
     if record is None:
         return from_lock(take, lock, backend, user, changed)
     state = record.state
+    if record.unanswered and not _foreign(record, backend):
+        return Decision(take, "resume", "sent before, no reply: look the job up first", record)
     if state in ("abandoned", "expired"):
         why = "not sent before" if state == "abandoned" else "its video expired on the API"
         return Decision(take, "render", why, record)
@@ -279,7 +283,10 @@ def held_jobs(
     slots: dict[str, str] = {}
     for take in takes:
         record = None if take.shot.id in forced else journal.latest(take.key, take.fingerprint)
-        if record is None or record.state in ("abandoned", "expired"):
+        if record is not None and record.unanswered and record.backend == journal.backend:
+            slots[take.key] = record.account  # its job may exist: a lookup decides
+            needs = True
+        elif record is None or record.state in ("abandoned", "expired"):
             needs = True
         elif record.state in ("failed", "moderated"):
             needs = needs or retry_failed

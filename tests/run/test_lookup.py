@@ -270,3 +270,77 @@ def test_a_job_listed_only_after_every_create_went_unanswered_is_adopted_not_giv
         assert record is not None and record.video_id == shot["videoId"], "journalled at once"
     finally:
         journal.close()
+
+
+class UnansweredThenKilledWhileSettling(UnansweredThenListedLate):
+    """As `UnansweredThenListedLate`, and the run is killed at its first lookup after the four
+    that decided the resend: while it waits for the lost creates' jobs before giving up (Ctrl-C
+    is likely there: the wait is twice the request timeout, and nothing shows)."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/videos/") and self.listings == self.HIDDEN_LISTINGS:
+            raise Killed
+        return await super().handle_async_request(request)
+
+
+def _settle_then_crash(sim: Simulator, path: Path) -> None:
+    with pytest.raises(BaseException) as caught:
+        run_pipeline(sim, path, timeout=0.5, transport=UnansweredThenKilledWhileSettling())
+    assert (
+        caught.group_contains(Killed)
+        if isinstance(caught.value, BaseExceptionGroup)
+        else (isinstance(caught.value, Killed))
+    )
+    assert len(sim.ledger()["creates"]) == 2, "a create and its one blind resend, both lost"
+
+
+def test_a_rerun_after_a_kill_while_settling_adopts_the_late_job_and_sends_nothing(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(
+        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
+    )
+    _settle_then_crash(sim, path)
+    again = run_pipeline(sim, path)  # the server has processed both creates by now
+    creates = again.ledger["creates"]
+    assert len(creates) == 2, "the rerun looked for the lost creates' jobs: no third create"
+    shot = again.shot("a#1")
+    assert shot["status"] == "completed", shot
+    assert shot["videoId"] in {c["videoId"] for c in creates}
+    # The other lost create was charged too and is not this shot's video: possibly spent.
+    assert shot["creditsUnsure"] == 25 and again.manifest["totals"]["creditsSpent"] == 25
+
+
+def test_a_rerun_after_a_kill_while_settling_never_resends_creates_that_never_show(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(
+        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
+    )
+    _settle_then_crash(sim, path)
+    # `reel plan` says what the rerun will do: look first (it was sent: not "not sent before").
+    from runner.spec.validate import load_pipeline
+    from runner.state.plan import make_plan
+    from runner.state.rerun import decide_all
+
+    pipeline, _ = load_pipeline(path)
+    assert pipeline is not None
+    (decision,) = decide_all(pipeline.output, make_plan(pipeline).takes, backend=sim.base_url)
+    assert (decision.action, decision.reason) == (
+        "resume",
+        "sent before, no reply: look the job up first",
+    )
+    assert decision.unsure == 50, "both lost creates may have been charged"
+    # Both jobs were moderated and removed after rendering: no listing ever shows them.
+    again = run_pipeline(sim, path, transport=QueuedButNeverListed())
+    assert len(again.ledger["creates"]) == 2, "two creates lost: the run stops, as unkilled"
+    shot = again.shot("a#1")
+    assert shot["status"] == "failed", shot
+    assert shot["error"].startswith("2 creates went out without an answer (")
+    assert "check that account's videos and credits before running again" in shot["error"]
+    assert shot["creditsUnsure"] == 50 and shot["credits"] == 0
+    # And the run after that reports it from the journal, still sending nothing.
+    third = run_pipeline(sim, path, transport=QueuedButNeverListed())
+    assert len(third.ledger["creates"]) == 2
+    assert third.shot("a#1")["status"] == "failed"
+    assert third.shot("a#1")["error"].endswith("(earlier run; --retry-failed renders it again)")

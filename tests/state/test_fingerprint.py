@@ -25,6 +25,7 @@ from PIL import Image
 
 from runner.cli import main as reel
 from runner.spec.validate import load_pipeline
+from runner.spec.yaml_core import compose
 from runner.state.journal import Journal
 from runner.state.plan import ShotTake, make_plan, sha256_file
 
@@ -50,11 +51,22 @@ REFERENCES: Fields = {
 }
 BASES = {"local": LOCAL, "fileIDs": FILE_IDS, "references": REFERENCES}
 COLOURS = st.tuples(*[st.integers(0, 255)] * 3)
+
+
+def _read_as_text(prompt: str) -> bool:
+    """PyYAML writes YAML 1.1 and leaves `0E0` unquoted; Reel reads YAML 1.2, where that is a
+    number (and says so: "quote it"). Such a prompt is another test's business."""
+    node = compose(yaml.safe_dump(prompt))
+    return node is not None and node.tag == "tag:yaml.org,2002:str"
+
+
 PROMPTS = st.text(
     st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=60
 ).filter(
     # Braces are the prompt's template syntax ({var}, {{ }}): a new prompt here is plain text.
-    lambda p: p.strip() == p and p != LOCAL["prompt"] and not set(p) & set("[{}")
+    lambda p: (
+        p.strip() == p and p != LOCAL["prompt"] and not set(p) & set("[{}") and _read_as_text(p)
+    )
 )
 
 

@@ -135,7 +135,7 @@ def test_only_intents_without_a_job_id_may_cost_credits_when_resumed(tmp_path: P
     assert lookup_credits([looked_up]) == intent_take.credits == 25
 
 
-def test_a_create_lost_and_never_found_renders_again_and_stays_possibly_charged(
+def test_a_create_lost_and_not_found_yet_is_looked_up_again_and_stays_possibly_charged(
     tmp_path: Path,
 ) -> None:
     pipe, _ = load_pipeline(write_pipeline(tmp_path, "shots:\n  - id: a\n    prompt: one\n"))
@@ -152,6 +152,10 @@ def test_a_create_lost_and_never_found_renders_again_and_stays_possibly_charged(
 
     anyio.run(lose)
     decision = decide(journal, take, backend=API)
-    assert (decision.action, decision.reason) == ("render", "not sent before")
+    # It was sent: its job may show by now (a run killed while it waited for it ends here).
+    assert (decision.action, decision.reason) == (
+        "resume",
+        "sent before, no reply: look the job up first",
+    )
     assert journal.unsure_credits(take.key) == take.credits == 25
     journal.close()
