@@ -246,7 +246,14 @@ def _check(path: Path, sim: Simulator) -> None:
         up = by_key[f"s{int(s['id'][1:]) - 1:02d}#1"]
         assert up["status"] == "moderated" or _stopped(up) or _blocked(up), (s, up)
     shots = [s for s in manifest["shots"] if s not in stopped and s not in blocked]
-    assert by_key[f"s{MODERATED_UPSTREAM}#1"]["status"] == "moderated"
+    # s26 is moderated; or, killed twice while its create was in flight with its moderated job
+    # removed before the rerun's lookup, it stops after two creates with no answer, as a run
+    # that lost them would (`test_lookup.py::test_a_shot_killed_twice_while_its_create_…`).
+    upstream = by_key[f"s{MODERATED_UPSTREAM}#1"]
+    assert upstream["status"] == "moderated" or _stopped(upstream), (
+        upstream["status"],
+        upstream["error"],
+    )
     assert f"s{MODERATED_UPSTREAM + 1}#1" in {s["key"] for s in blocked}
     assert _unfinished(out / "manifest.json") == []
     moderated = {j["videoId"] for j in ledger.get("jobs", []) if j.get("outcome") == "moderated"}

@@ -344,3 +344,36 @@ def test_a_rerun_after_a_kill_while_settling_never_resends_creates_that_never_sh
     assert len(third.ledger["creates"]) == 2
     assert third.shot("a#1")["status"] == "failed"
     assert third.shot("a#1")["error"].endswith("(earlier run; --retry-failed renders it again)")
+
+
+class NeverListedKillAfterFirstCreate(KillAfterFirstCreate):
+    """A kill -9 once the first create reached the server, whose job the account's listing
+    never shows (moderated and removed after rendering)."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/videos/") and not self.dead:
+            return httpx.Response(200, json=[])
+        return await super().handle_async_request(request)
+
+
+def test_a_shot_killed_twice_while_its_create_was_in_flight_is_not_sent_a_third_time(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(
+        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
+    )
+    for _kill in range(2):  # the first run, then a rerun that looks, finds nothing and resends
+        with pytest.raises(BaseException) as caught:
+            run_pipeline(sim, path, transport=NeverListedKillAfterFirstCreate())
+        assert (
+            caught.group_contains(Killed)
+            if isinstance(caught.value, BaseExceptionGroup)
+            else (isinstance(caught.value, Killed))
+        )
+    assert len(sim.ledger()["creates"]) == 2
+    last = run_pipeline(sim, path, transport=QueuedButNeverListed())
+    assert len(last.ledger["creates"]) == 2, "two creates went out unanswered: no third"
+    shot = last.shot("a#1")
+    assert shot["status"] == "failed"
+    assert shot["error"].startswith("2 creates went out without an answer (not found on rerun)")
+    assert shot["creditsUnsure"] == 50
