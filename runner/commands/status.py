@@ -70,6 +70,11 @@ def _print(status: Status) -> None:
     if status.to_retry:
         line += f" (+{status.to_retry} to retry the failed ones with --retry-failed)"
     print(line)
+    if status.unsure:
+        print(
+            f"possibly charged already: {status.unsure} credits, by creates whose answer was"
+            " lost and whose job was not found (check those accounts' videos)"
+        )
 
 
 def main(target: str, *, as_json: bool) -> int:

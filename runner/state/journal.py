@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -342,6 +343,17 @@ class Journal:
             (key, self.backend),
         ).fetchone()
         return int(row[0])
+
+    def unsure_anywhere(self, key: str, real: Callable[[str], bool]) -> int:
+        """`unsure_credits` of a shot-take over every backend that `real` accepts (`reel
+        status` reads the journal without a backend: an embedded simulator's credits are not
+        money)."""
+        rows = self._reader.execute(
+            "SELECT backend, COALESCE(SUM(credits), 0) FROM jobs WHERE key = ?"
+            " AND video_id IS NULL GROUP BY backend",
+            (key,),
+        ).fetchall()
+        return sum(int(credits) for backend, credits in rows if real(str(backend)))
 
     def latest(self, key: str, fingerprint: str | None = None) -> JobRecord | None:
         """The newest job row of a shot-take (of that fingerprint, when given)."""

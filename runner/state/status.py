@@ -96,6 +96,12 @@ def _from_record(record: JobRecord, want: Wanted, output: Path) -> TakeStatus:  
     if state == "moderated":
         return status("moderated", record.error or state)
     stopped = record.backend.startswith(EMBEDDED)  # its jobs vanished with it
+    if record.unanswered and state == "abandoned" and not stopped:
+        return status(
+            "running",
+            f"sent to {record.account}, its answer lost and no job found yet: a rerun looks"
+            f" it up ({record.credits} credits possibly charged)",
+        )
     if state == "abandoned":
         return status("not started", "not sent (the API refused or never answered)")
     if state == "expired":
@@ -118,6 +124,9 @@ class Status:
     pipeline: str | None
     takes: tuple[TakeStatus, ...]
     orphaned: tuple[dict[str, Any], ...]
+    unsure: int = 0
+    """Credits creates whose answer was lost may have cost, no job found for them (the
+    manifest's `creditsUnsure`, from the journal)."""
 
     @property
     def counts(self) -> Counter[str]:
@@ -157,6 +166,7 @@ class Status:
                 "credits": self.to_finish,
                 "retryFailedCredits": self.to_retry,
             },
+            "creditsUnsure": self.unsure,
         }
 
 
@@ -185,6 +195,10 @@ def read(
     try:
         takes = tuple(one(journal, w, output, lock) for w in wanted)
         lost = tuple(orphans(journal, (w.key for w in wanted), output))
+        unsure = sum(
+            journal.unsure_anywhere(w.key, lambda backend: not backend.startswith(EMBEDDED))
+            for w in wanted
+        )
     finally:
         journal.close()
-    return Status(output, pipeline, takes, lost)
+    return Status(output, pipeline, takes, lost, unsure)

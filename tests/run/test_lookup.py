@@ -7,6 +7,7 @@ then raises (nothing after it runs, as after a kill -9); the journal keeps its i
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import anyio
@@ -331,6 +332,20 @@ def test_a_rerun_after_a_kill_while_settling_never_resends_creates_that_never_sh
         "sent before, no reply: look the job up first",
     )
     assert decision.unsure == 50, "both lost creates may have been charged"
+    # So does `reel status`.
+    from click.testing import CliRunner
+
+    from runner.cli import main as reel
+
+    said = CliRunner().invoke(reel, ["status", str(path)])
+    assert said.exit_code == 0, said.output
+    assert (
+        "a#1: running: sent to 111, its answer lost and no job found yet: a rerun looks it up"
+        " (25 credits possibly charged)"
+    ) in said.output
+    assert "possibly charged already: 50 credits" in said.output
+    said = CliRunner().invoke(reel, ["status", str(path), "--json"])
+    assert json.loads(said.output)["creditsUnsure"] == 50
     # Both jobs were moderated and removed after rendering: no listing ever shows them.
     again = run_pipeline(sim, path, transport=QueuedButNeverListed())
     assert len(again.ledger["creates"]) == 2, "two creates lost: the run stops, as unkilled"
