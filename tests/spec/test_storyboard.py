@@ -392,6 +392,25 @@ def test_a_matrix_with_nothing_left_is_an_error_listing_why(tmp_path: Path) -> N
     assert "a.T2V-01.9x16: T2V-01 takes no aspect ratio" in errors[0].message
 
 
+def test_a_matrix_leaves_out_a_model_that_needs_a_first_frame_the_shot_lacks(
+    tmp_path: Path,
+) -> None:
+    pipeline = _valid(
+        tmp_path,
+        """\
+        shots:
+          - id: lamp
+            prompt: The great lamp sweeps its beam
+            matrix:
+              model: [T2V-01, I2V-01]
+        """,
+    )
+    assert [s.id for s in pipeline.shots] == ["lamp.T2V-01"]
+    assert [(o.id, o.reason) for o in pipeline.left_out] == [
+        ("lamp.I2V-01", "I2V-01 needs a first frame")
+    ]
+
+
 def test_a_matrix_axis_also_set_on_the_shot_is_an_error(tmp_path: Path) -> None:
     errors = _errors(
         tmp_path,
