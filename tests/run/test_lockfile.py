@@ -297,7 +297,10 @@ def test_without_a_token_the_embedded_simulator_says_it_cannot_fetch(
     git(tmp_path, "clone", "-q", "alice", "bob")
     bob = tmp_path / "bob" / "storyboard.yaml"
     said = "no USEAPI_TOKEN: the embedded simulator cannot fetch videos rendered elsewhere"
-    assert all(a == "render" and said in r for a, r in actions(plan(bob, {})).values())
+    reasons = actions(plan(bob, {})).values()
+    assert all(
+        a == "render" and r.startswith(f"in storyboard.lock, but {said} (") for a, r in reasons
+    )
     status = invoke("status", str(bob), env={})
     assert said in status.stdout
     requests = len(sim.ledger()["requests"])
@@ -312,6 +315,55 @@ def test_without_a_token_the_embedded_simulator_says_it_cannot_fetch(
     (tmp_path / "bob" / "renders" / ".reel" / "journal.sqlite").unlink()
     again = actions(plan(bob, env_of(sim)))
     assert all(a == "render" and "embedded simulator" in r for a, r in again.values())
+
+
+def test_one_video_the_run_cannot_fetch_leaves_the_others_fetched(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    pipeline = project(tmp_path / "repo")
+    assert reel_run(sim, pipeline).code == 0
+    lock_file = tmp_path / "repo" / "storyboard.lock"
+    lock = read_lock(lock_file)
+    assert lock is not None
+    # The first shot-take of the plan is another useapi user's; the other three are fetchable.
+    first = lock.entries["opening#1"].video_id
+    assert first is not None and first.startswith("user:1234-")
+    other = first.replace("user:1234-", "user:9999-")
+    lock_file.write_text(lock_file.read_text("utf-8").replace(first, other), "utf-8")
+    for mp4 in (tmp_path / "repo" / "renders").glob("*.mp4"):
+        mp4.unlink()
+    (tmp_path / "repo" / "renders" / ".reel" / "journal.sqlite").unlink()
+
+    creates = len(sim.ledger()["creates"])
+    out = reel_run(sim, pipeline)
+    assert out.code == 0, out.text
+    made = sim.ledger()["creates"][creates:]
+    assert [c["body"]["prompt"] for c in made] == ["a slow dolly across a cafe counter"]
+    assert {"cup.mp4", "gulls-take1.mp4", "gulls-take2.mp4"} <= set(
+        videos(tmp_path / "repo" / "renders")
+    )
+
+
+def test_a_teammates_lock_never_replaces_videos_this_folder_rendered_itself(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    pipeline = project(tmp_path / "alice")
+    assert reel_run(sim, pipeline).code == 0
+    git(tmp_path / "alice", "add", ".")
+    git(tmp_path / "alice", "commit", "-qm", "rendered")
+    git(tmp_path, "clone", "-q", "alice", "bob")
+    bob = tmp_path / "bob" / "storyboard.yaml"
+    alices = (tmp_path / "bob" / "storyboard.lock").read_text("utf-8")
+    (tmp_path / "bob" / "storyboard.lock").unlink()
+    assert reel_run(sim, bob).code == 0  # Bob renders the same shots himself
+    mine = videos(tmp_path / "bob" / "renders")
+    # Bob takes Alice's lock (say, from a merge): his own videos stay, nothing is fetched.
+    (tmp_path / "bob" / "storyboard.lock").write_text(alices, "utf-8")
+    requests = len(sim.ledger()["requests"])
+    assert set(actions(plan(bob, env_of(sim))).values()) == {("reuse", "completed, unchanged")}
+    assert reel_run(sim, bob).code == 0
+    assert len(sim.ledger()["requests"]) == requests
+    assert videos(tmp_path / "bob" / "renders") == mine
 
 
 def test_a_locked_video_the_api_no_longer_has_is_rendered(sim: Simulator, tmp_path: Path) -> None:
