@@ -160,6 +160,8 @@ def test_a_fresh_clone_fetches_every_video_with_no_create_and_the_same_bytes(
     document = plan(bob / "storyboard.yaml", env_of(sim))
     assert set(actions(document).values()) == {("fetch", "already rendered, free")}
     assert document["rerun"]["credits"] == 0 and document["rerun"]["fetch"] == 4
+    slash = {**env_of(sim), "USEAPI_BASE_URL": sim.base_url + "/"}  # the same API
+    assert actions(plan(bob / "storyboard.yaml", slash)) == actions(document)
     table = invoke("plan", str(bob / "storyboard.yaml"), env=env_of(sim))
     assert "fetch" in table.stdout and "4 fetched (already rendered, free)" in table.stdout
     status = invoke("status", str(bob / "storyboard.yaml"), "--json", env=env_of(sim))
@@ -412,6 +414,15 @@ def test_a_hand_edited_lock_is_refused_with_what_to_do(sim: Simulator, tmp_path:
         ('{"version": 1, "takes": {"cup#1": {"fingerprint": "f", "colour": "red"}}}', "colour"),
         ('{"version": 1, "takes": {"cup#1": {"videoId": "v"}}}', "needs a fingerprint"),
         ('{"version": 2, "takes": {}}', '"version": 1'),
+        ('{"version": 1, "takes": ["cup#1"]}', "(`takes` must be a mapping of shot-take keys);"),
+        (
+            '{"version": 1, "takes": {"cup#1": {"fingerprint": "f", "credits": "ten"}}}',
+            "(entry 'cup#1': credits must be a whole number);",
+        ),
+        (
+            '{"version": 1, "takes": {"cup#1": {"fingerprint": "f", "bytes": 1.5}}}',
+            "(entry 'cup#1': size must be a whole number);",
+        ),
     ):
         lock_file.write_text(text, "utf-8")
         out = invoke("plan", str(pipeline), env=env_of(sim))
