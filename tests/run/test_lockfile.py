@@ -138,6 +138,7 @@ def test_a_run_writes_a_lock_that_names_every_video_and_nothing_of_the_machine(
             shot["credits"],
         )
         assert entry.completed is not None and entry.completed.endswith("Z")
+    assert json.loads(text)["lock"].startswith("storyboard.yaml's lock, written by `reel run`")
     assert sim.token not in text and "simulatortoken" not in text
     assert str(tmp_path) not in text, "no local path"
     # A rerun that changes nothing leaves the lock byte for byte as it was (nothing to commit).
@@ -260,6 +261,22 @@ def test_two_teammates_locks_merge_without_conflict_and_the_merge_fetches_both(
         == videos(tmp_path / "bob" / "renders")["gulls-take1.mp4"]
     )
     assert git(tmp_path / "alice", "status", "--porcelain") == ""
+
+
+def test_a_shot_changed_but_not_rendered_keeps_no_video_in_the_lock(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """`--only` another shot: the changed shot's old video is not its video any more, so a
+    clone must render it, not fetch the old one."""
+    pipeline = project(tmp_path / "repo")
+    assert reel_run(sim, pipeline).code == 0
+    pipeline.write_text(STORYBOARD.replace("a slow dolly", "a fast dolly"), "utf-8")
+    assert reel_run(sim, pipeline, "--only", "cup").code == 0
+    lock = read_lock(tmp_path / "repo" / "storyboard.lock")
+    assert lock is not None
+    opening = lock.entries["opening#1"]
+    assert (opening.video_id, opening.output, opening.sha256) == (None, None, None)
+    assert actions(plan(pipeline, env_of(sim)))["opening#1"] == ("render", "changed")
 
 
 def test_a_video_of_another_useapi_user_is_rendered_and_the_run_says_why(
@@ -456,3 +473,6 @@ def test_the_lock_reads_back_as_written(tmp_path: Path) -> None:
     assert lock is not None and list(lock.entries.values()) == entries
     assert dumps(list(lock.entries.values()), "café.yaml") == text
     assert json.loads(text) == yaml.safe_load(text), "JSON, and so YAML too"
+    empty = tmp_path / "empty.lock"
+    empty.write_text(dumps([], "empty.yaml"), "utf-8")
+    assert json.loads(empty.read_text("utf-8"))["takes"] == {}
