@@ -3,6 +3,7 @@ where a shot has no video; cut.otio for editors; rebuilt only when its inputs ch
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -211,6 +212,12 @@ def test_reel_cut_on_a_pipeline_never_run_is_an_animatic(tmp_path: Path) -> None
     assert abs(cut.seconds - 12.0) <= FRAME
     assert _close(cut.picture_at(2)[0, 16], RED_BAND)
     assert not (tmp_path / "renders" / "manifest.json").exists()
+    # The cut's fingerprint is the same in every release: a cut an earlier release made from
+    # the same inputs is not encoded again. Change this value only on purpose.
+    record = json.loads((tmp_path / "renders" / ".reel" / "cut.json").read_text("utf-8"))
+    assert record["fingerprint"] == (
+        "7588a5bfa91599132d02711d0d1e7933f67909b8cf00e9a814e4386a6da7bd3a"
+    )
 
 
 def test_default_canvas_is_the_most_common_aspect_at_720p(tmp_path: Path) -> None:
