@@ -237,3 +237,18 @@ def test_a_trickle_is_cut_off_saying_the_speed_it_was_held_to(tmp_path: Path) ->
         r"download failed 2 times: too slow: 100 bytes in \d+ s \(below 10240 KB/s\)", got
     ), got
     assert room == []
+
+
+def test_the_frame_decoded_for_the_check_becomes_the_pages_poster(tmp_path: Path) -> None:
+    body = make_clip(tmp_path / "src.mp4", 1.0).read_bytes()
+    posters = tmp_path / "posters"
+
+    async def go() -> Output:
+        async with media_client(httpx.MockTransport(_serve(body))) as client:
+            return await download(client, URL, tmp_path / "a.mp4", NO_WAIT, posters=posters)
+
+    out = anyio.run(go)
+    [poster] = posters.iterdir()
+    assert poster.name == f"{out.sha256}.jpg"
+    with Image.open(poster) as image:
+        assert image.format == "JPEG"
