@@ -11,6 +11,7 @@ import pytest
 from runner.api.useapi import ClientConfig, MaybeQueued, UseApi
 from runner.commands.run import RunOptions
 from runner.errors import RunStopped
+from runner.run.events import AccountChanged
 from runner.sim import FaultRates, SimAccount, SimConfig, Simulator, running_simulator
 from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_pipeline
 
@@ -98,6 +99,35 @@ def test_412_parks_the_account_and_places_its_shots_elsewhere(tmp_path: Path) ->
     assert sum(1 for c in run.ledger["creates"] if c["account"] == "111") == 2
     assert all(s["attempts"] == 1 for s in run.manifest["shots"]), "a 412 is not an attempt"
     _no_duplicates(run)
+
+
+class NoCreditsForUploadsOn111(httpx.AsyncBaseTransport):
+    """Account 111 refuses the image uploads with 412 (out of credits); the rest is the API."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/files/") and request.url.params.get("account") == "111":
+            return httpx.Response(412, json={"error": "Not enough credits", "code": 412})
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_412_on_an_upload_parks_the_account_as_out_of_credits(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    body = "shots:\n" + "".join(
+        f"  - {{id: s{i}, model: I2V-01, prompt: shot {i}, frames: {{first: a.png}}}}\n"
+        for i in range(4)
+    )
+    run = run_pipeline(sim, write_pipeline(tmp_path, body), transport=NoCreditsForUploadsOn111())
+    assert run.result.outcome == "completed"
+    parked = {e.account: e.parked for e in run.sink.events if isinstance(e, AccountChanged)}
+    assert parked["111"] == "is out of credits (412)"
+    assert {c["account"] for c in run.ledger["creates"]} == {"222"}
 
 
 def test_412_on_every_account_stops_cleanly_and_says_why(tmp_path: Path) -> None:
