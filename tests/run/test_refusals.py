@@ -130,6 +130,36 @@ def test_412_on_an_upload_parks_the_account_as_out_of_credits(
     assert {c["account"] for c in run.ledger["creates"]} == {"222"}
 
 
+class UnreachableForEightCreates(httpx.AsyncBaseTransport):
+    """The first eight creates cannot connect (nothing leaves); then the API answers."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.refused = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/videos/create") and self.refused < 8:
+            self.refused += 1
+            raise httpx.ConnectError("connection refused", request=request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_create_that_could_not_connect_is_sent_again_up_to_eight_times(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    transport = UnreachableForEightCreates()
+    run = run_pipeline(
+        sim, write_pipeline(tmp_path, "shots:\n  - {id: a, prompt: one}\n"), transport=transport
+    )
+    assert transport.refused == 8
+    assert run.result.outcome == "completed", run.shot("a#1")["error"]
+    assert len(run.ledger["creates"]) == 1
+    assert run.shot("a#1")["attempts"] == 1, "nothing left: not an attempt"
+
+
 def test_412_on_every_account_stops_cleanly_and_says_why(tmp_path: Path) -> None:
     accounts = (SimAccount("111", "free", 2, credits=25),)
     with running_simulator(sim_config(accounts)) as sim:
