@@ -37,13 +37,17 @@ def test_400_fails_the_shot_with_the_api_message_and_no_retry(
         prompt: a missing file
         frames: {first: "user:1234-minimax:111-file:999999"}
     """
-    run = run_pipeline(sim, write_pipeline(tmp_path, body))
+    path = write_pipeline(tmp_path, body)
+    run = run_pipeline(sim, path)
     assert run.status("good#1") == "completed"
     bad = run.shot("bad#1")
     assert bad["status"] == "failed" and "not found" in bad["error"]
     assert bad["attempts"] == 1 and bad["videoId"] is None
     assert [r["status"] for r in run.ledger["refusals"]] == [400]
     assert run.result.outcome == "incomplete"
+    again = run_pipeline(sim, path)  # a rerun keeps it failed: only --retry-failed sends it
+    assert again.status("bad#1") == "failed"
+    assert [r["status"] for r in again.ledger["refusals"]] == [400]
 
 
 def test_401_stops_the_run_without_showing_the_token(tmp_path: Path) -> None:
