@@ -242,6 +242,25 @@ def test_a_cast_on_a_model_without_references_says_which_models_take_them(
     assert "Veo-3.1-S2V, Veo-3.1-S2V-Fast (1 to 14)" in message
 
 
+def test_a_cast_on_a_model_from_defaults_says_where_the_model_comes_from(
+    tmp_path: Path,
+) -> None:
+    errors = _errors(
+        tmp_path,
+        """\
+        defaults:
+          model: T2V-2.3
+        shots:
+          - id: a
+            cast: [cat]
+            prompt: "{cat} naps"
+        """,
+    )
+    assert [e.path for e in errors] == ["shots[0].cast"]
+    line = _at(tmp_path, "model: T2V-2.3")[0]
+    assert errors[0].message.endswith(f"(the model comes from defaults.model on line {line})")
+
+
 def test_too_many_references_from_a_cast_are_counted_by_source(tmp_path: Path) -> None:
     head = HEAD + "  crowd:\n    references: [" + ", ".join(["cat.png"] * 14) + "]\n"
     errors = _errors(
