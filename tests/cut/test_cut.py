@@ -3,6 +3,7 @@ where a shot has no video; cut.otio for editors; rebuilt only when its inputs ch
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -53,10 +54,10 @@ def _pipeline(tmp_path: Path, extra: str = "") -> Pipeline:
     return pipeline
 
 
-def _outputs(out: Path) -> dict[str, float]:
+def _outputs(out: Path, tall: tuple[int, int, int] = (250, 250, 250)) -> dict[str, float]:
     """Clips in the output folder and a manifest that says which completed; their lengths."""
     make_clip(out / "talk.mp4", 2.0, (160, 90), 25, colour=(40, 160, 60), tone=440.0)
-    make_clip(out / "tall.mp4", 2.5, (90, 160), 12, colour=(250, 250, 250))
+    make_clip(out / "tall.mp4", 2.5, (90, 160), 12, colour=tall)
     make_clip(out / "pick-take1.mp4", 3.0, (160, 90), 12, colour=(250, 0, 0))
     make_clip(out / "pick-take2.mp4", 1.5, (160, 90), 12, colour=(0, 0, 250))
     write_manifest(
@@ -184,6 +185,9 @@ def test_an_unchanged_cut_is_not_encoded_again(tmp_path: Path) -> None:
     assert third.rebuilt
     cut = decode(tmp_path / "out" / "cut.mp4")
     assert abs(cut.seconds - (2.0 + 2.5 + 3.0 + 4.0 + 6.0)) <= FRAME
+    # A clip rendered again, of the same length but other pictures: the cut is made again.
+    _outputs(tmp_path / "out", tall=(250, 200, 0))
+    assert write_cut(edited, tmp_path / "out").rebuilt
 
 
 def test_reel_cut_on_a_pipeline_never_run_is_an_animatic(tmp_path: Path) -> None:
@@ -211,6 +215,12 @@ def test_reel_cut_on_a_pipeline_never_run_is_an_animatic(tmp_path: Path) -> None
     assert abs(cut.seconds - 12.0) <= FRAME
     assert _close(cut.picture_at(2)[0, 16], RED_BAND)
     assert not (tmp_path / "renders" / "manifest.json").exists()
+    # The cut's fingerprint is the same in every release: a cut an earlier release made from
+    # the same inputs is not encoded again. Change this value only on purpose.
+    record = json.loads((tmp_path / "renders" / ".reel" / "cut.json").read_text("utf-8"))
+    assert record["fingerprint"] == (
+        "7588a5bfa91599132d02711d0d1e7933f67909b8cf00e9a814e4386a6da7bd3a"
+    )
 
 
 def test_default_canvas_is_the_most_common_aspect_at_720p(tmp_path: Path) -> None:

@@ -49,6 +49,13 @@ def test_a_run_that_ends_writes_the_cut_with_slates_for_what_did_not_complete(
         ("b", 1, True),
         ("c", 2, False),
     ]
+    # Where each shot sits in the cut (the review page marks it there), and how it ended.
+    four, eight = seconds("720p-4sec"), seconds("720p-8sec")
+    assert [(m["start"], m["seconds"], m["takes"], m["status"]) for m in record["marks"]] == [
+        (0.0, four, 1, "completed"),
+        (four, eight, 1, "failed"),
+        (four + eight, four, 2, "completed"),
+    ]
 
     code, _, err = _run(str(path), "--retry-failed")
 

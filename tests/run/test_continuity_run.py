@@ -233,3 +233,18 @@ def test_the_command_plans_waits_and_locks_the_fingerprints_of_the_frames_used(
         s["key"]: s["fingerprint"] for s in manifest["shots"]
     }
     assert manifest["shots"][1]["frames"][0]["continues"] == {"shot": "door", "frame": "last"}
+
+
+def test_frames_deleted_after_a_run_are_extracted_again_and_nothing_renders(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = _example(tmp_path)
+    run_pipeline(sim, path)
+    frames = tmp_path / "out" / ".reel" / "frames"
+    made = sorted(p.name for p in frames.glob("*.png"))
+    assert made
+    for png in frames.glob("*.png"):
+        png.unlink()
+    why = _why(path)
+    assert set(why.values()) == {("reuse", "completed, unchanged")}, why
+    assert sorted(p.name for p in frames.glob("*.png")) == made

@@ -3,9 +3,11 @@ saying what arrived, and never takes the output's place."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
-from collections.abc import Callable
+import re
+from collections.abc import AsyncIterator, Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -199,3 +201,54 @@ def test_a_video_whose_sound_comes_first_in_the_file_is_measured_by_its_picture(
     assert size is not None
     assert size[:2] == (160, 90)
     assert size[2] == pytest.approx(1.0, abs=0.1)
+
+
+def test_a_video_announced_over_the_cap_is_refused_before_a_byte_is_kept(tmp_path: Path) -> None:
+    small = dataclasses.replace(LIMITS, max_bytes=2**20)
+    got, room = _fetch(tmp_path, _serve(b"\0" * (2 * 2**20)), small)
+    assert got == (
+        "download failed 2 times: the media server announced 2.0 MB, over the 1.0 MB cap"
+        " (REEL_DOWNLOAD_MAX_MB)"
+    )
+    assert room == [] and list((tmp_path / "out").iterdir()) == []
+
+
+def test_an_empty_file_is_not_a_download(tmp_path: Path) -> None:
+    got, room = _fetch(tmp_path, _serve(b""))
+    assert got == "download failed 8 times: empty file"
+    assert room == [] and list((tmp_path / "out").iterdir()) == []
+
+
+class _Trickle(httpx.AsyncByteStream):
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for _ in range(3):
+            await anyio.sleep(0.05)
+            yield b"y" * 100
+
+
+def test_a_trickle_is_cut_off_saying_the_speed_it_was_held_to(tmp_path: Path) -> None:
+    def handler(_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=_Trickle(), headers={"Content-Type": "video/mp4"})
+
+    quick = dataclasses.replace(LIMITS, min_bytes_per_second=10 * 2**20, window=0.01)
+    got, room = _fetch(tmp_path, handler, quick)
+    assert isinstance(got, str)
+    assert re.fullmatch(
+        r"download failed 2 times: too slow: 100 bytes in \d+ s \(below 10240 KB/s\)", got
+    ), got
+    assert room == []
+
+
+def test_the_frame_decoded_for_the_check_becomes_the_pages_poster(tmp_path: Path) -> None:
+    body = make_clip(tmp_path / "src.mp4", 1.0).read_bytes()
+    posters = tmp_path / "posters"
+
+    async def go() -> Output:
+        async with media_client(httpx.MockTransport(_serve(body))) as client:
+            return await download(client, URL, tmp_path / "a.mp4", NO_WAIT, posters=posters)
+
+    out = anyio.run(go)
+    [poster] = posters.iterdir()
+    assert poster.name == f"{out.sha256}.jpg"
+    with Image.open(poster) as image:
+        assert image.format == "JPEG"

@@ -138,6 +138,7 @@ def test_a_run_writes_a_lock_that_names_every_video_and_nothing_of_the_machine(
             shot["credits"],
         )
         assert entry.completed is not None and entry.completed.endswith("Z")
+    assert json.loads(text)["lock"].startswith("storyboard.yaml's lock, written by `reel run`")
     assert sim.token not in text and "simulatortoken" not in text
     assert str(tmp_path) not in text, "no local path"
     # A rerun that changes nothing leaves the lock byte for byte as it was (nothing to commit).
@@ -160,6 +161,8 @@ def test_a_fresh_clone_fetches_every_video_with_no_create_and_the_same_bytes(
     document = plan(bob / "storyboard.yaml", env_of(sim))
     assert set(actions(document).values()) == {("fetch", "already rendered, free")}
     assert document["rerun"]["credits"] == 0 and document["rerun"]["fetch"] == 4
+    slash = {**env_of(sim), "USEAPI_BASE_URL": sim.base_url + "/"}  # the same API
+    assert actions(plan(bob / "storyboard.yaml", slash)) == actions(document)
     table = invoke("plan", str(bob / "storyboard.yaml"), env=env_of(sim))
     assert "fetch" in table.stdout and "4 fetched (already rendered, free)" in table.stdout
     status = invoke("status", str(bob / "storyboard.yaml"), "--json", env=env_of(sim))
@@ -260,6 +263,22 @@ def test_two_teammates_locks_merge_without_conflict_and_the_merge_fetches_both(
     assert git(tmp_path / "alice", "status", "--porcelain") == ""
 
 
+def test_a_shot_changed_but_not_rendered_keeps_no_video_in_the_lock(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """`--only` another shot: the changed shot's old video is not its video any more, so a
+    clone must render it, not fetch the old one."""
+    pipeline = project(tmp_path / "repo")
+    assert reel_run(sim, pipeline).code == 0
+    pipeline.write_text(STORYBOARD.replace("a slow dolly", "a fast dolly"), "utf-8")
+    assert reel_run(sim, pipeline, "--only", "cup").code == 0
+    lock = read_lock(tmp_path / "repo" / "storyboard.lock")
+    assert lock is not None
+    opening = lock.entries["opening#1"]
+    assert (opening.video_id, opening.output, opening.sha256) == (None, None, None)
+    assert actions(plan(pipeline, env_of(sim)))["opening#1"] == ("render", "changed")
+
+
 def test_a_video_of_another_useapi_user_is_rendered_and_the_run_says_why(
     sim: Simulator, tmp_path: Path
 ) -> None:
@@ -297,7 +316,10 @@ def test_without_a_token_the_embedded_simulator_says_it_cannot_fetch(
     git(tmp_path, "clone", "-q", "alice", "bob")
     bob = tmp_path / "bob" / "storyboard.yaml"
     said = "no USEAPI_TOKEN: the embedded simulator cannot fetch videos rendered elsewhere"
-    assert all(a == "render" and said in r for a, r in actions(plan(bob, {})).values())
+    reasons = actions(plan(bob, {})).values()
+    assert all(
+        a == "render" and r.startswith(f"in storyboard.lock, but {said} (") for a, r in reasons
+    )
     status = invoke("status", str(bob), env={})
     assert said in status.stdout
     requests = len(sim.ledger()["requests"])
@@ -312,6 +334,55 @@ def test_without_a_token_the_embedded_simulator_says_it_cannot_fetch(
     (tmp_path / "bob" / "renders" / ".reel" / "journal.sqlite").unlink()
     again = actions(plan(bob, env_of(sim)))
     assert all(a == "render" and "embedded simulator" in r for a, r in again.values())
+
+
+def test_one_video_the_run_cannot_fetch_leaves_the_others_fetched(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    pipeline = project(tmp_path / "repo")
+    assert reel_run(sim, pipeline).code == 0
+    lock_file = tmp_path / "repo" / "storyboard.lock"
+    lock = read_lock(lock_file)
+    assert lock is not None
+    # The first shot-take of the plan is another useapi user's; the other three are fetchable.
+    first = lock.entries["opening#1"].video_id
+    assert first is not None and first.startswith("user:1234-")
+    other = first.replace("user:1234-", "user:9999-")
+    lock_file.write_text(lock_file.read_text("utf-8").replace(first, other), "utf-8")
+    for mp4 in (tmp_path / "repo" / "renders").glob("*.mp4"):
+        mp4.unlink()
+    (tmp_path / "repo" / "renders" / ".reel" / "journal.sqlite").unlink()
+
+    creates = len(sim.ledger()["creates"])
+    out = reel_run(sim, pipeline)
+    assert out.code == 0, out.text
+    made = sim.ledger()["creates"][creates:]
+    assert [c["body"]["prompt"] for c in made] == ["a slow dolly across a cafe counter"]
+    assert {"cup.mp4", "gulls-take1.mp4", "gulls-take2.mp4"} <= set(
+        videos(tmp_path / "repo" / "renders")
+    )
+
+
+def test_a_teammates_lock_never_replaces_videos_this_folder_rendered_itself(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    pipeline = project(tmp_path / "alice")
+    assert reel_run(sim, pipeline).code == 0
+    git(tmp_path / "alice", "add", ".")
+    git(tmp_path / "alice", "commit", "-qm", "rendered")
+    git(tmp_path, "clone", "-q", "alice", "bob")
+    bob = tmp_path / "bob" / "storyboard.yaml"
+    alices = (tmp_path / "bob" / "storyboard.lock").read_text("utf-8")
+    (tmp_path / "bob" / "storyboard.lock").unlink()
+    assert reel_run(sim, bob).code == 0  # Bob renders the same shots himself
+    mine = videos(tmp_path / "bob" / "renders")
+    # Bob takes Alice's lock (say, from a merge): his own videos stay, nothing is fetched.
+    (tmp_path / "bob" / "storyboard.lock").write_text(alices, "utf-8")
+    requests = len(sim.ledger()["requests"])
+    assert set(actions(plan(bob, env_of(sim))).values()) == {("reuse", "completed, unchanged")}
+    assert reel_run(sim, bob).code == 0
+    assert len(sim.ledger()["requests"]) == requests
+    assert videos(tmp_path / "bob" / "renders") == mine
 
 
 def test_a_locked_video_the_api_no_longer_has_is_rendered(sim: Simulator, tmp_path: Path) -> None:
@@ -360,6 +431,15 @@ def test_a_hand_edited_lock_is_refused_with_what_to_do(sim: Simulator, tmp_path:
         ('{"version": 1, "takes": {"cup#1": {"fingerprint": "f", "colour": "red"}}}', "colour"),
         ('{"version": 1, "takes": {"cup#1": {"videoId": "v"}}}', "needs a fingerprint"),
         ('{"version": 2, "takes": {}}', '"version": 1'),
+        ('{"version": 1, "takes": ["cup#1"]}', "(`takes` must be a mapping of shot-take keys);"),
+        (
+            '{"version": 1, "takes": {"cup#1": {"fingerprint": "f", "credits": "ten"}}}',
+            "(entry 'cup#1': credits must be a whole number);",
+        ),
+        (
+            '{"version": 1, "takes": {"cup#1": {"fingerprint": "f", "bytes": 1.5}}}',
+            "(entry 'cup#1': size must be a whole number);",
+        ),
     ):
         lock_file.write_text(text, "utf-8")
         out = invoke("plan", str(pipeline), env=env_of(sim))
@@ -393,3 +473,6 @@ def test_the_lock_reads_back_as_written(tmp_path: Path) -> None:
     assert lock is not None and list(lock.entries.values()) == entries
     assert dumps(list(lock.entries.values()), "café.yaml") == text
     assert json.loads(text) == yaml.safe_load(text), "JSON, and so YAML too"
+    empty = tmp_path / "empty.lock"
+    empty.write_text(dumps([], "empty.yaml"), "utf-8")
+    assert json.loads(empty.read_text("utf-8"))["takes"] == {}

@@ -119,6 +119,21 @@ def test_plan_and_status_see_jobs_to_resume_without_paying_again(
     }
 
 
+def test_plan_says_which_outputs_are_missing_and_which_damaged(
+    on_sim: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_pipeline(tmp_path, THREE.replace("sim:fail ", ""))
+    run = run_pipeline(on_sim, path)
+    (run.output / "a.mp4").unlink()
+    (run.output / "b.mp4").write_bytes(b"my own edit")
+    again = "download job again (renders anew if the API no longer has it)"
+    assert _actions(_plan(capsys, path)) == {
+        "a#1": ("resume", f"output missing: {again}"),
+        "b#1": ("resume", f"output damaged (sha256 differs): {again}"),
+        "c#1": ("reuse", "completed, unchanged"),
+    }
+
+
 def test_status_from_the_output_folder_and_from_the_pipeline(
     sim: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

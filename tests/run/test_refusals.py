@@ -11,6 +11,7 @@ import pytest
 from runner.api.useapi import ClientConfig, MaybeQueued, UseApi
 from runner.commands.run import RunOptions
 from runner.errors import RunStopped
+from runner.run.events import AccountChanged
 from runner.sim import FaultRates, SimAccount, SimConfig, Simulator, running_simulator
 from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_pipeline
 
@@ -36,13 +37,17 @@ def test_400_fails_the_shot_with_the_api_message_and_no_retry(
         prompt: a missing file
         frames: {first: "user:1234-minimax:111-file:999999"}
     """
-    run = run_pipeline(sim, write_pipeline(tmp_path, body))
+    path = write_pipeline(tmp_path, body)
+    run = run_pipeline(sim, path)
     assert run.status("good#1") == "completed"
     bad = run.shot("bad#1")
     assert bad["status"] == "failed" and "not found" in bad["error"]
     assert bad["attempts"] == 1 and bad["videoId"] is None
     assert [r["status"] for r in run.ledger["refusals"]] == [400]
     assert run.result.outcome == "incomplete"
+    again = run_pipeline(sim, path)  # a rerun keeps it failed: only --retry-failed sends it
+    assert again.status("bad#1") == "failed"
+    assert [r["status"] for r in again.ledger["refusals"]] == [400]
 
 
 def test_401_stops_the_run_without_showing_the_token(tmp_path: Path) -> None:
@@ -98,6 +103,65 @@ def test_412_parks_the_account_and_places_its_shots_elsewhere(tmp_path: Path) ->
     assert sum(1 for c in run.ledger["creates"] if c["account"] == "111") == 2
     assert all(s["attempts"] == 1 for s in run.manifest["shots"]), "a 412 is not an attempt"
     _no_duplicates(run)
+
+
+class NoCreditsForUploadsOn111(httpx.AsyncBaseTransport):
+    """Account 111 refuses the image uploads with 412 (out of credits); the rest is the API."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/files/") and request.url.params.get("account") == "111":
+            return httpx.Response(412, json={"error": "Not enough credits", "code": 412})
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_412_on_an_upload_parks_the_account_as_out_of_credits(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    body = "shots:\n" + "".join(
+        f"  - {{id: s{i}, model: I2V-01, prompt: shot {i}, frames: {{first: a.png}}}}\n"
+        for i in range(4)
+    )
+    run = run_pipeline(sim, write_pipeline(tmp_path, body), transport=NoCreditsForUploadsOn111())
+    assert run.result.outcome == "completed"
+    parked = {e.account: e.parked for e in run.sink.events if isinstance(e, AccountChanged)}
+    assert parked["111"] == "is out of credits (412)"
+    assert {c["account"] for c in run.ledger["creates"]} == {"222"}
+
+
+class UnreachableForEightCreates(httpx.AsyncBaseTransport):
+    """The first eight creates cannot connect (nothing leaves); then the API answers."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.refused = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/videos/create") and self.refused < 8:
+            self.refused += 1
+            raise httpx.ConnectError("connection refused", request=request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_create_that_could_not_connect_is_sent_again_up_to_eight_times(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    transport = UnreachableForEightCreates()
+    run = run_pipeline(
+        sim, write_pipeline(tmp_path, "shots:\n  - {id: a, prompt: one}\n"), transport=transport
+    )
+    assert transport.refused == 8
+    assert run.result.outcome == "completed", run.shot("a#1")["error"]
+    assert len(run.ledger["creates"]) == 1
+    assert run.shot("a#1")["attempts"] == 1, "nothing left: not an attempt"
 
 
 def test_412_on_every_account_stops_cleanly_and_says_why(tmp_path: Path) -> None:

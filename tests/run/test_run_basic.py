@@ -190,3 +190,10 @@ def test_force_renders_a_completed_shot_again(sim: Simulator, tmp_path: Path) ->
     assert not again.shot("opening#1")["reused"]
     assert again.shot("opening#1")["videoId"] != first.shot("opening#1")["videoId"]
     assert all(s["reused"] for s in again.manifest["shots"] if s["id"] != "opening")
+
+
+def test_a_job_is_shown_queued_the_moment_it_exists(sim: Simulator, tmp_path: Path) -> None:
+    run = run_pipeline(sim, write_pipeline(tmp_path, "shots:\n  - {id: a, prompt: one}\n"))
+    with_job = [e for e in run.sink.events if isinstance(e, TakeChanged) and e.video_id]
+    assert with_job[0].phase == "queued"
+    assert with_job[0].video_id == run.shot("a#1")["videoId"]

@@ -125,3 +125,22 @@ def test_an_account_keeps_the_first_reason_it_was_parked_for() -> None:
         "no account can take work: a is on hold (596); b is out of credits (412)"
     )
     assert Placement([]).why_not(None) == "no account can render videos"
+
+
+def test_a_slot_others_free_goes_to_a_waiter() -> None:
+    async def go() -> tuple[list[str | None], int]:
+        placement = Placement([AccountSlots("a", 2, others=2)])
+        got: list[str | None] = []
+
+        async def wait() -> None:
+            got.append(await placement.acquire(None))
+
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(wait)
+                await anyio.wait_all_tasks_blocked()
+                assert got == []  # others hold both slots
+                placement.set_others({"a": 1, "elsewhere": 3})
+        return got, placement.accounts["a"].free
+
+    assert anyio.run(go) == (["a"], 0)

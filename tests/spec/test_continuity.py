@@ -15,6 +15,7 @@ from runner.spec.continuity import graph_order
 from runner.spec.diagnostics import Diagnostic
 from runner.spec.pipeline import Pipeline, Upstream
 from runner.spec.validate import load_pipeline
+from runner.state.plan import make_plan
 
 CHAIN = """\
 version: 1
@@ -95,6 +96,9 @@ def test_an_upstream_frame_infers_an_image_model_and_may_be_a_reference(tmp_path
     assert pipeline.shots[1].model == "I2V-01"
     refs = pipeline.shots[2].frames.references
     assert refs[1].upstream == Upstream("hall", 2.0, "crop")
+    # The plan: crew, with no first frame, waits for hall's video (its second reference).
+    plan = {t.key: t for t in make_plan(pipeline).takes}
+    assert (plan["hall#1"].waits_for, plan["crew#1"].waits_for) == (("door#1",), ("hall#1",))
 
 
 def test_unknown_shot_is_located_with_a_suggestion(tmp_path: Path) -> None:

@@ -82,3 +82,27 @@ def test_an_image_the_api_cannot_take_is_refused_at_validation(tmp_path: Path) -
     assert "60.0 MB" in found[(3, "error", "image-size")]
     assert "shrink it" in found[(3, "error", "image-size")]
     assert (4, "warning", "image-size") in found
+
+
+def test_an_image_that_is_not_one_is_said_where_it_is_written_and_nothing_more(
+    tmp_path: Path,
+) -> None:
+    from runner.spec.validate import load_pipeline
+
+    (tmp_path / "notes.png").write_text("hello world\n", encoding="utf-8")
+    Image.new("RGB", (32, 18), "red").save(tmp_path / "ok.png", "PNG")
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "version: 1\nshots:\n"
+        "  - {id: a, model: I2V-01, prompt: p, frames: {first: notes.png}}\n"
+        "  - id: b\n    model: Veo-3.1-S2V\n    prompt: p\n"
+        "    frames: {references: [ok.png, notes.png]}\n",
+        encoding="utf-8",
+    )
+    pipeline, diagnostics = load_pipeline(path, path.name)
+    assert pipeline is None
+    said = "notes.png: is not a PNG, JPEG or WebP image (its content is text)"
+    assert [(d.line, d.column, d.path, d.message) for d in diagnostics] == [
+        (3, 55, "shots[0].frames.first", said),
+        (7, 35, "shots[1].frames.references[1]", said),
+    ]

@@ -146,3 +146,40 @@ def test_reel_run_hands_the_overlay_to_the_embedded_simulator(tmp_path: Path) ->
     result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "harbour.mp4").stat().st_size > 0
+
+
+def test_a_model_without_options_lasts_its_familys_seconds_or_six(tmp_path: Path) -> None:
+    """An added model without options: no note is an empty one, and its videos last its
+    family's `seconds`, or 6 s when the family gives none (what a continuity moment checks)."""
+    model = (
+        "kind: text, first: none, last: false, references: [0, 0], aspectRatio: false,"
+        " director: false, credits: 7"
+    )
+    (tmp_path / "cat.yaml").write_text(
+        "families:\n  plain: {label: Plain}\n  long: {label: Long, seconds: 10}\n"
+        f"models:\n  Plain-1: {{family: plain, {model}}}\n"
+        f"  Long-1: {{family: long, {model}, note: ten seconds}}\n",
+        encoding="utf-8",
+    )
+    listed = CliRunner().invoke(
+        main, ["models", "--json", "--catalogue", str(tmp_path / "cat.yaml")]
+    )
+    models = {m["model"]: m for m in json.loads(listed.output)}
+    assert (models["Plain-1"]["note"], models["Long-1"]["note"]) == ("", "ten seconds")
+    pipe = tmp_path / "p.yaml"
+    text = (
+        "version: 1\ncatalogue: cat.yaml\nshots:\n"
+        "  - {id: plain, model: Plain-1, prompt: a}\n"
+        "  - {id: long, model: Long-1, prompt: b}\n"
+        "  - {id: after, model: I2V-2.3, prompt: c, frames: {first: {shot: SHOT, frame: AT}}}\n"
+    )
+    for shot, at, length in (("plain", "6.5", 6), ("long", "10.5", 10)):
+        pipe.write_text(text.replace("SHOT", shot).replace("AT", at), encoding="utf-8")
+        pipeline, diagnostics = load_pipeline(pipe)
+        assert pipeline is None
+        assert [d.message for d in diagnostics if d.severity == "error"] == [
+            f"{shot} is {length} s long, so it has no frame at {at} s; choose a moment from 0"
+            f" to {length}, or `last`"
+        ]
+    pipe.write_text(text.replace("SHOT", "long").replace("AT", "9.5"), encoding="utf-8")
+    assert load_pipeline(pipe)[0] is not None

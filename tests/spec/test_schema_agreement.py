@@ -249,6 +249,7 @@ REEL_ONLY = frozenset(
         "duplicate-output",
         "file-id-account-not-listed",
         "file-id-not-on-pinned-account",
+        "file-ids-on-three-accounts",
         "file-ids-on-two-accounts",
         "image-missing",
         "image-missing-near-name",

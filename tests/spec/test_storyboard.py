@@ -242,6 +242,25 @@ def test_a_cast_on_a_model_without_references_says_which_models_take_them(
     assert "Veo-3.1-S2V, Veo-3.1-S2V-Fast (1 to 14)" in message
 
 
+def test_a_cast_on_a_model_from_defaults_says_where_the_model_comes_from(
+    tmp_path: Path,
+) -> None:
+    errors = _errors(
+        tmp_path,
+        """\
+        defaults:
+          model: T2V-2.3
+        shots:
+          - id: a
+            cast: [cat]
+            prompt: "{cat} naps"
+        """,
+    )
+    assert [e.path for e in errors] == ["shots[0].cast"]
+    line = _at(tmp_path, "model: T2V-2.3")[0]
+    assert errors[0].message.endswith(f"(the model comes from defaults.model on line {line})")
+
+
 def test_too_many_references_from_a_cast_are_counted_by_source(tmp_path: Path) -> None:
     head = HEAD + "  crowd:\n    references: [" + ", ".join(["cat.png"] * 14) + "]\n"
     errors = _errors(
@@ -390,6 +409,25 @@ def test_a_matrix_with_nothing_left_is_an_error_listing_why(tmp_path: Path) -> N
     assert [(e.path, e.rule) for e in errors] == [("shots[0].matrix", "matrix")]
     assert "no combination of this matrix can be rendered" in errors[0].message
     assert "a.T2V-01.9x16: T2V-01 takes no aspect ratio" in errors[0].message
+
+
+def test_a_matrix_leaves_out_a_model_that_needs_a_first_frame_the_shot_lacks(
+    tmp_path: Path,
+) -> None:
+    pipeline = _valid(
+        tmp_path,
+        """\
+        shots:
+          - id: lamp
+            prompt: The great lamp sweeps its beam
+            matrix:
+              model: [T2V-01, I2V-01]
+        """,
+    )
+    assert [s.id for s in pipeline.shots] == ["lamp.T2V-01"]
+    assert [(o.id, o.reason) for o in pipeline.left_out] == [
+        ("lamp.I2V-01", "I2V-01 needs a first frame")
+    ]
 
 
 def test_a_matrix_axis_also_set_on_the_shot_is_an_error(tmp_path: Path) -> None:

@@ -276,3 +276,16 @@ def test_the_rest_of_the_file_is_outside_the_fingerprint(field: str, where: Fiel
 def test_each_take_has_its_own_fingerprint() -> None:
     before, _after, _actions = _before_and_after("local", _set("id", "lighthouse"))
     assert before["lighthouse#1"].fingerprint != before["lighthouse#2"].fingerprint
+
+
+def test_a_fingerprint_is_the_same_in_every_release(tmp_path: Path) -> None:
+    """Journals and locks of earlier releases match by fingerprint: if this value changes, every
+    rerun and every clone renders (and pays for) everything again. Change it only on purpose."""
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "shots": [FILE_IDS]}), encoding="utf-8")
+    pipeline, diagnostics = load_pipeline(path)
+    assert pipeline is not None, [d.render() for d in diagnostics]
+    assert {t.key: t.fingerprint for t in make_plan(pipeline).takes} == {
+        "lighthouse#1": "88767cbe1f61b5111025e981a9a90814bccb905b49d87d0537b2522a1705a0b5",
+        "lighthouse#2": "9755d27110e659ff01696763ec754d9c75a034ff8575864a9da562bc8825b465",
+    }

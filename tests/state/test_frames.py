@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from fractions import Fraction
 from pathlib import Path
 
 import anyio
 import av
+import pytest
 from PIL import Image
 
 from runner.spec.pipeline import Upstream
@@ -113,3 +115,30 @@ shots:
     sora, veo = pipe.shots
     assert exact_size(sora, "first") == (720, 1280)
     assert exact_size(veo, "first") is None and exact_size(veo, "last") is None
+
+
+def test_frames_fitted_to_two_sizes_of_one_height_are_two_frames() -> None:
+    """A catalogue overlay may give a model 1280x720 and 960x720 first frames: a frame fitted to
+    one is never taken for the other."""
+    up = Upstream("door", "last", "crop")
+    keys = {frame_key("abc", up, size) for size in ((1280, 720), (960, 720), (720, 720), None)}
+    assert len(keys) == 4
+
+
+def test_a_frame_that_cannot_be_written_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    video = _video(tmp_path / "v.mp4")
+    journal = Journal(tmp_path / "out" / ".reel")
+    try:
+        store = FrameStore(tmp_path / "out", journal)
+
+        def full(_fd: int) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(os, "fsync", full)
+        with pytest.raises(OSError, match="No space left"):
+            store.make(video, Upstream("door", "last", "crop"), None)
+        assert list(store.folder.iterdir()) == []
+    finally:
+        journal.close()
