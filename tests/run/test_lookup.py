@@ -15,8 +15,11 @@ import httpx
 import pytest
 
 from runner.api.useapi import Busy, ClientConfig, UseApi
+from runner.commands.run import RunOptions
 from runner.sim import Simulator, running_simulator
+from runner.spec.validate import load_pipeline
 from runner.state.journal import Journal
+from runner.state.plan import make_plan
 from tests.run.conftest import run_pipeline, sim_config, write_pipeline
 
 FLOOD = 110
@@ -392,3 +395,123 @@ def test_a_shot_killed_twice_while_its_create_was_in_flight_is_not_sent_a_third_
     assert shot["status"] == "failed"
     assert shot["error"].startswith("2 creates went out without an answer (not found on rerun)")
     assert shot["creditsUnsure"] == 50
+
+
+def test_creates_never_sent_do_not_count_as_lost_on_a_rerun(sim: Simulator, tmp_path: Path) -> None:
+    path = write_pipeline(
+        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
+    )
+    pipeline = load_pipeline(path)[0]
+    assert pipeline is not None
+    take = make_plan(pipeline).takes[0]
+    (pipeline.output / ".reel").mkdir(parents=True)
+    journal = Journal(pipeline.output / ".reel", sim.base_url)
+
+    async def never_sent() -> None:  # as a run leaves a 429, or a create that could not connect
+        for _ in range(2):
+            job = await journal.intend(
+                key=take.key, fingerprint=take.fingerprint, run_id="r", account="111",
+                prompt="p", model=take.shot.model,
+            )  # fmt: skip
+            await journal.set_state(job, "abandoned", "ConnectError: refused")
+
+    anyio.run(never_sent)
+    journal.close()
+    run = run_pipeline(sim, path)
+    assert run.shot("a#1")["status"] == "completed", "sent at once: nothing went out before"
+    assert len(run.ledger["creates"]) == 1
+    assert run.shot("a#1")["creditsUnsure"] == 0
+
+
+class ListedOnceACreateWasSent(httpx.AsyncBaseTransport):
+    """The account's listing is empty until this run has sent a create: the job of an earlier
+    run's create never shows (moderated and removed), this run's own jobs do."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.sent = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/videos/create"):
+            self.sent = True
+        elif request.url.path.endswith("/videos/") and not self.sent:
+            return httpx.Response(200, json=[])
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_retry_after_a_stop_counts_only_its_own_lost_creates(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(
+        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
+    )
+    stopped = run_pipeline(sim, path, transport=QueuedButNeverListed())
+    assert stopped.shot("a#1")["status"] == "failed" and len(stopped.ledger["creates"]) == 2
+    # The user checked the account and retries; that run is killed with its create in flight.
+    with pytest.raises(BaseException) as caught:
+        options = RunOptions(retry_failed=True)
+        run_pipeline(sim, path, options, transport=NeverListedKillAfterFirstCreate())
+    assert (
+        caught.group_contains(Killed)
+        if isinstance(caught.value, BaseExceptionGroup)
+        else (isinstance(caught.value, Killed))
+    )
+    # One create lost since the retry: the rerun looks, finds nothing, and sends once more.
+    again = run_pipeline(sim, path, transport=ListedOnceACreateWasSent())
+    assert again.shot("a#1")["status"] == "completed", again.shot("a#1")
+    assert len(again.ledger["creates"]) == 4
+    assert again.shot("a#1")["creditsUnsure"] == 75, "three creates may have been charged"
+
+
+def test_retry_failed_sends_again_after_two_creates_lost_in_a_killed_run(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(
+        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
+    )
+    _settle_then_crash(sim, path)
+    hidden = QueuedButNeverListed()
+    stopped = run_pipeline(sim, path, transport=hidden)
+    assert stopped.shot("a#1")["status"] == "failed"
+    retried = run_pipeline(sim, path, RunOptions(retry_failed=True))
+    assert retried.shot("a#1")["status"] == "completed", retried.shot("a#1")
+    assert len(retried.ledger["creates"]) == 3
+
+
+class FirstCreateOnlyReachesTheServer(UnansweredThenKilledWhileSettling):
+    """As its parent, but the resend never reaches the server (its connection dropped before
+    it was read): only the first create made a job."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.creates = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/videos/create"):
+            self.creates += 1
+            if self.creates > 1:
+                raise httpx.ReadTimeout("no answer", request=request)
+        return await super().handle_async_request(request)
+
+
+def test_a_rerun_looks_for_the_job_of_the_first_lost_create_too(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    path = write_pipeline(
+        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
+    )
+    with pytest.raises(BaseException) as caught:
+        run_pipeline(sim, path, timeout=0.5, transport=FirstCreateOnlyReachesTheServer())
+    assert (
+        caught.group_contains(Killed)
+        if isinstance(caught.value, BaseExceptionGroup)
+        else (isinstance(caught.value, Killed))
+    )
+    (made,) = sim.ledger()["creates"]
+    again = run_pipeline(sim, path)
+    assert again.shot("a#1")["status"] == "completed", again.shot("a#1")
+    assert again.shot("a#1")["videoId"] == made["videoId"]
+    assert len(again.ledger["creates"]) == 1

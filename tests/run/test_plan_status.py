@@ -208,3 +208,39 @@ def test_reel_status_on_the_command_line(tmp_path: Path) -> None:
         "credits": 75,
         "retryFailedCredits": 0,
     }
+
+
+def test_status_counts_lost_creates_on_a_real_api_not_on_an_embedded_simulator(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import anyio
+
+    from runner.spec.validate import load_pipeline
+    from runner.state.journal import Journal
+    from runner.state.lockfile import EMBEDDED
+    from runner.state.plan import make_plan
+
+    path = write_pipeline(tmp_path, THREE)
+    pipeline = load_pipeline(path)[0]
+    assert pipeline is not None
+    takes = make_plan(pipeline).takes
+    (pipeline.output / ".reel").mkdir(parents=True)
+
+    async def lose(backend: str, take: Any) -> None:
+        journal = Journal(pipeline.output / ".reel", backend)
+        try:
+            job = await journal.intend(
+                key=take.key, fingerprint=take.fingerprint, run_id="r", account="111",
+                prompt=take.shot.prompt, model=take.shot.model,
+            )  # fmt: skip
+            await journal.set_unsure(job, take.credits, "not found after: ReadTimeout")
+        finally:
+            journal.close()
+
+    anyio.run(lose, f"{EMBEDDED}1234", takes[0])  # a simulator's credits are not money
+    anyio.run(lose, "https://api.useapi.net/v1/minimax", takes[1])
+    assert status_cmd.main(str(path), as_json=True) == 0
+    assert json.loads(capsys.readouterr().out)["creditsUnsure"] == takes[1].credits == 25
+    assert status_cmd.main(str(path), as_json=False) == 0
+    said = capsys.readouterr().out
+    assert "possibly charged already: 25 credits, by creates whose answer was lost" in said
