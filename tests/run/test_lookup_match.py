@@ -306,3 +306,34 @@ def test_a_job_the_listing_lacks_is_found_by_its_reply_ref_on_its_account_only()
     assert _look(want, [], (job(7, ref="other"), job(8, account="222"), job(9))) is None
     assert _look(want, [], (job(8, account="222"), job(10))) == "user:1234-minimax:111-video:10"
     assert _look(WANT, [], (job(10),)) is None, "no replyRef sent: the scheduler is not asked"
+
+
+class _Flooded:
+    """An account whose listing never ends: every page full of recent jobs of someone else."""
+
+    def __init__(self) -> None:
+        self.pages = 0
+
+    async def videos(self, account: str, limit: int, last_video_id: str | None) -> list[Video]:
+        start = self.pages * limit
+        self.pages += 1
+        return [_job(start + n + 100, desc="a colleague's shot") for n in range(limit)]
+
+    async def scheduler(self) -> list[object]:
+        return []
+
+
+def test_a_listing_flooded_past_what_a_lookup_reads_stops_it_saying_what_to_check() -> None:
+    from types import SimpleNamespace
+
+    from runner.run.lookup import MAX_PAGES, lookup
+
+    api = _Flooded()
+    ctx = SimpleNamespace(client=api, claimed=set())
+    with pytest.raises(LookupFailed) as caught:
+        anyio.run(lookup, ctx, WANT)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        f"111 lists more than {MAX_PAGES * LIST_LIMIT} videos since the create was sent; check"
+        " that account's videos before running again (nothing was resent)"
+    )
+    assert api.pages == MAX_PAGES == 50
