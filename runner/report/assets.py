@@ -21,7 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from runner.state.manifest import write_atomic
 from runner.state.plan import sha256_file
-from runner.state.posters import REPORT_ASSETS, save_jpeg, save_poster, seconds
+from runner.state.posters import REPORT_ASSETS, first_frame, save_jpeg, save_poster, seconds
 
 ASSETS_DIR = REPORT_ASSETS
 THUMB_SIZE = 200
@@ -48,9 +48,7 @@ def probe_and_poster(video: Path, target: Path | None) -> float | None:
             return length
         # The first frame: generated clips do not fade in, and it costs one decode (about a
         # millisecond), where seeking to a later frame decodes every frame before it.
-        stream = container.streams.video[0]
-        stream.codec_context.thread_count = 1  # one frame: decoder threads cost more than that
-        frame = next(container.decode(stream), None)
+        frame = first_frame(container)
         if frame is not None:
             save_poster(frame, target)
     return length

@@ -24,7 +24,7 @@ import httpx
 from runner.api import pool
 from runner.errors import UsageError
 from runner.run.retry import Timing
-from runner.state.posters import seconds, try_poster
+from runner.state.posters import first_frame, seconds, try_poster
 from runner.state.takestate import Output
 
 DOWNLOAD_TRIES = 8
@@ -224,11 +224,7 @@ def decoded(path: Path, poster: Path | None = None) -> tuple[int, int, float | N
         with av.open(str(path)) as container:
             if not container.streams.video or _still_image(container.format.name):
                 return None
-            stream = container.streams.video[0]
-            # One frame: FFmpeg's decoder threads (one per core, by default) cost more to start
-            # than they save (about a third of the check's CPU).
-            stream.codec_context.thread_count = 1
-            frame = next(container.decode(stream), None)
+            frame = first_frame(container)
             if frame is None or not frame.width or not frame.height:
                 return None
             if poster is not None:

@@ -337,17 +337,12 @@ class Journal:
     def unsure_credits(self, key: str) -> int:
         """Credits a shot-take's lost creates may have cost, over every run on this backend
         (rows without a job carry credits only through `set_unsure`)."""
-        row = self._reader.execute(
-            "SELECT COALESCE(SUM(credits), 0) FROM jobs WHERE key = ? AND backend = ?"
-            " AND video_id IS NULL",
-            (key, self.backend),
-        ).fetchone()
-        return int(row[0])
+        return self.unsure_anywhere(key, lambda backend: backend == self.backend)
 
     def unsure_anywhere(self, key: str, real: Callable[[str], bool]) -> int:
-        """`unsure_credits` of a shot-take over every backend that `real` accepts (`reel
-        status` reads the journal without a backend: an embedded simulator's credits are not
-        money)."""
+        """Credits a shot-take's lost creates may have cost (rows without a job), summed over
+        the backends `real` accepts (`reel status` reads the journal without a backend, and an
+        embedded simulator's credits are not money)."""
         rows = self._reader.execute(
             "SELECT backend, COALESCE(SUM(credits), 0) FROM jobs WHERE key = ?"
             " AND video_id IS NULL GROUP BY backend",

@@ -210,9 +210,9 @@ class Entries:
         """`value` as JSON, encoded once for an entry that `entry` gave and has not changed."""
         known = self._by_entry.get(id(value))
         if known is None or known.value is not value:
-            return json.dumps(value, ensure_ascii=False)
+            return _encode(value)
         if known.text is None:
-            known.text = json.dumps(value, ensure_ascii=False)
+            known.text = _encode(value)
         return known.text
 
 

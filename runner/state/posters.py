@@ -35,6 +35,15 @@ def seconds(container: av.container.InputContainer) -> float | None:
     return None
 
 
+def first_frame(container: av.container.InputContainer) -> av.VideoFrame | None:
+    """The first frame of a container's first video stream (it has one), decoded on one thread:
+    for one frame, FFmpeg's decoder threads (one per core, by default) cost more to start than
+    they save (about a third of a download check's CPU)."""
+    stream = container.streams.video[0]
+    stream.codec_context.thread_count = 1
+    return next(container.decode(stream), None)
+
+
 def poster_path(output_dir: Path, sha256: str) -> Path:
     return output_dir / POSTERS / f"{sha256}.jpg"
 

@@ -10,7 +10,7 @@ The rules are those `runner.run.job` acts on; `reel plan`, `reel status` and the
 | completed, output missing or different                   | resume: download the job again; |
 |                                                          | render if the API lost it       |
 | created (a job id, not finished)                         | resume: poll it, download it    |
-| intended (no job id: killed between send and reply), or | resume: look the job up first;  |
+| intended (no job id: killed between send and reply), or  | resume: look the job up first;  |
 | abandoned after a lost create no lookup found            | render if it is not found, stop |
 |                                                          | (failed) if two creates were    |
 |                                                          | lost (one blind resend at most) |
