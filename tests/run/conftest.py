@@ -70,6 +70,21 @@ def check_ledger(ledger: dict[str, Any]) -> None:
         assert peak <= ledger["accounts"][account]["maxJobs"], (account, peak)
 
 
+class ToTheApi(httpx.AsyncBaseTransport):
+    """Passes every request on to the server as it is; a test's transport subclasses it to
+    change some of them (a hostile network, a refusing API) and sends the rest on with
+    `self.inner`."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 def run_pipeline(
     sim: Simulator,
     path: Path,

@@ -15,7 +15,7 @@ from runner.sim import Simulator
 from runner.spec.validate import load_pipeline
 from runner.state.journal import Journal
 from runner.state.plan import make_plan
-from tests.run.conftest import creates_per_key, run_pipeline, write_pipeline
+from tests.run.conftest import ToTheApi, creates_per_key, run_pipeline, write_pipeline
 
 ONE = 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - id: a\n    prompt: the one shot\n'
 
@@ -82,11 +82,11 @@ def test_a_damaged_output_is_downloaded_again_without_a_new_job(
     assert second.shot("a#1")["output"]["sha256"] == first.shot("a#1")["output"]["sha256"]
 
 
-class RefuseFirstConnects(httpx.AsyncBaseTransport):
+class RefuseFirstConnects(ToTheApi):
     """Fails the first creates before anything is sent, then lets everything through."""
 
     def __init__(self, failures: int) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        super().__init__()
         self.left = failures
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -94,9 +94,6 @@ class RefuseFirstConnects(httpx.AsyncBaseTransport):
             self.left -= 1
             raise httpx.ConnectError("connection refused", request=request)
         return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def test_transport_errors_before_sending_are_retried_with_backoff(
@@ -182,11 +179,8 @@ def test_one_run_at_a_time_per_output_folder(tmp_path: Path) -> None:
         pass  # released: the next run may go
 
 
-class LostReplyThenRefusedLookup(httpx.AsyncBaseTransport):
+class LostReplyThenRefusedLookup(ToTheApi):
     """Creates answer 502 (not forwarded) and listing the account's videos answers 596."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/videos/create"):
@@ -194,9 +188,6 @@ class LostReplyThenRefusedLookup(httpx.AsyncBaseTransport):
         if request.url.path.endswith("/videos/"):
             return httpx.Response(596, json={"error": "Unusual account activities", "code": 596})
         return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def test_a_refused_lookup_fails_the_shot_and_leaves_the_intent_for_a_rerun(

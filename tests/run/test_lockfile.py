@@ -108,6 +108,15 @@ def project(repo: Path) -> Path:
     return repo / "storyboard.yaml"
 
 
+def rendered_and_cloned(sim: Simulator, tmp_path: Path) -> Path:
+    """Alice renders the project and commits it with its lock; Bob clones it: his pipeline."""
+    assert reel_run(sim, project(tmp_path / "alice")).code == 0
+    git(tmp_path / "alice", "add", ".")
+    git(tmp_path / "alice", "commit", "-qm", "rendered")
+    git(tmp_path, "clone", "-q", "alice", "bob")
+    return tmp_path / "bob" / "storyboard.yaml"
+
+
 def videos(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.glob("*.mp4"))}
 
@@ -309,12 +318,7 @@ def _video_gets(sim: Simulator) -> list[str]:
 def test_without_a_token_the_embedded_simulator_says_it_cannot_fetch(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    pipeline = project(tmp_path / "alice")
-    assert reel_run(sim, pipeline).code == 0
-    git(tmp_path / "alice", "add", ".")
-    git(tmp_path / "alice", "commit", "-qm", "rendered")
-    git(tmp_path, "clone", "-q", "alice", "bob")
-    bob = tmp_path / "bob" / "storyboard.yaml"
+    bob = rendered_and_cloned(sim, tmp_path)
     said = "no USEAPI_TOKEN: the embedded simulator cannot fetch videos rendered elsewhere"
     reasons = actions(plan(bob, {})).values()
     assert all(
@@ -366,12 +370,7 @@ def test_one_video_the_run_cannot_fetch_leaves_the_others_fetched(
 def test_a_teammates_lock_never_replaces_videos_this_folder_rendered_itself(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    pipeline = project(tmp_path / "alice")
-    assert reel_run(sim, pipeline).code == 0
-    git(tmp_path / "alice", "add", ".")
-    git(tmp_path / "alice", "commit", "-qm", "rendered")
-    git(tmp_path, "clone", "-q", "alice", "bob")
-    bob = tmp_path / "bob" / "storyboard.yaml"
+    bob = rendered_and_cloned(sim, tmp_path)
     alices = (tmp_path / "bob" / "storyboard.lock").read_text("utf-8")
     (tmp_path / "bob" / "storyboard.lock").unlink()
     assert reel_run(sim, bob).code == 0  # Bob renders the same shots himself

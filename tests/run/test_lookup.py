@@ -20,8 +20,10 @@ from runner.sim import Simulator, running_simulator
 from runner.spec.validate import load_pipeline
 from runner.state.journal import Journal
 from runner.state.plan import make_plan
-from tests.run.conftest import run_pipeline, sim_config, write_pipeline
+from tests.run.conftest import ToTheApi, run_pipeline, sim_config, write_pipeline
 
+ONE_SHOT = 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
+"""One shot on one account: the lost-create tests' pipeline."""
 FLOOD = 110
 """Jobs a colleague makes between the kill and the rerun: more than one page of the listing."""
 
@@ -30,12 +32,12 @@ class Killed(Exception):
     """Stands for a kill -9 while a create is in flight."""
 
 
-class KillAfterFirstCreate(httpx.AsyncBaseTransport):
+class KillAfterFirstCreate(ToTheApi):
     """Forwards everything; once the first create has reached the server, waits a moment (so
     that other shot-takes write their intents) and "kills" the run."""
 
     def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        super().__init__()
         self.dead = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -49,13 +51,19 @@ class KillAfterFirstCreate(httpx.AsyncBaseTransport):
             raise Killed
         return response
 
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
-
-def _crash(sim: Simulator, path: Path) -> None:
+def _crash(
+    sim: Simulator,
+    path: Path,
+    transport: httpx.AsyncBaseTransport | None = None,
+    options: RunOptions | None = None,
+    timeout: float | None = None,
+) -> None:
+    """A run "killed" by `transport` (default: once its first create reached the server)."""
     with pytest.raises(BaseException) as caught:
-        run_pipeline(sim, path, transport=KillAfterFirstCreate())
+        run_pipeline(
+            sim, path, options, timeout=timeout, transport=transport or KillAfterFirstCreate()
+        )
     assert (
         caught.group_contains(Killed)
         if isinstance(caught.value, BaseExceptionGroup)
@@ -161,12 +169,12 @@ def test_a_job_on_the_first_page_of_a_long_listing_is_found_not_paid_again(
     assert len(run.ledger["creates"]) == FLOOD + 5 + 1, "the lost create was found, not paid again"
 
 
-class QueuedButNeverListed(httpx.AsyncBaseTransport):
+class QueuedButNeverListed(ToTheApi):
     """Every create reaches the API (a job is made and charged) but answers 502, and the
     account's listing never shows the job: it was moderated and removed after rendering."""
 
     def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        super().__init__()
         self.listings = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -178,16 +186,11 @@ class QueuedButNeverListed(httpx.AsyncBaseTransport):
             return httpx.Response(200, json=[])
         return await self.inner.handle_async_request(request)
 
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
 
 def test_a_lost_create_that_never_shows_is_resent_once_and_counted_as_maybe_charged(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    path = write_pipeline(
-        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
-    )
+    path = write_pipeline(tmp_path, ONE_SHOT)
     transport = QueuedButNeverListed()
     run = run_pipeline(sim, path, transport=transport)
     charged = sum(c["credits"] for c in run.ledger["creates"])
@@ -227,7 +230,7 @@ def test_a_lost_create_that_never_shows_is_resent_once_and_counted_as_maybe_char
     assert again.manifest["totals"]["creditsSpent"] == 0
 
 
-class UnansweredThenListedLate(httpx.AsyncBaseTransport):
+class UnansweredThenListedLate(ToTheApi):
     """Every create reaches the API (a job is made) but its answer never comes (a read
     timeout); the account's listing shows nothing to the lookups that decide a resend, and
     shows the jobs only afterwards, as when the server processed the creates late."""
@@ -236,7 +239,7 @@ class UnansweredThenListedLate(httpx.AsyncBaseTransport):
     """Two lookups for each of the two lost creates: all miss."""
 
     def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        super().__init__()
         self.listings = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -249,16 +252,11 @@ class UnansweredThenListedLate(httpx.AsyncBaseTransport):
                 return httpx.Response(200, json=[])
         return await self.inner.handle_async_request(request)
 
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
 
 def test_a_job_listed_only_after_every_create_went_unanswered_is_adopted_not_given_up(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    path = write_pipeline(
-        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
-    )
+    path = write_pipeline(tmp_path, ONE_SHOT)
     run = run_pipeline(sim, path, timeout=0.5, transport=UnansweredThenListedLate())
     creates = run.ledger["creates"]
     assert len(creates) == 2, "one blind resend, then only lookups"
@@ -288,22 +286,14 @@ class UnansweredThenKilledWhileSettling(UnansweredThenListedLate):
 
 
 def _settle_then_crash(sim: Simulator, path: Path) -> None:
-    with pytest.raises(BaseException) as caught:
-        run_pipeline(sim, path, timeout=0.5, transport=UnansweredThenKilledWhileSettling())
-    assert (
-        caught.group_contains(Killed)
-        if isinstance(caught.value, BaseExceptionGroup)
-        else (isinstance(caught.value, Killed))
-    )
+    _crash(sim, path, UnansweredThenKilledWhileSettling(), timeout=0.5)
     assert len(sim.ledger()["creates"]) == 2, "a create and its one blind resend, both lost"
 
 
 def test_a_rerun_after_a_kill_while_settling_adopts_the_late_job_and_sends_nothing(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    path = write_pipeline(
-        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
-    )
+    path = write_pipeline(tmp_path, ONE_SHOT)
     _settle_then_crash(sim, path)
     again = run_pipeline(sim, path)  # the server has processed both creates by now
     creates = again.ledger["creates"]
@@ -318,9 +308,7 @@ def test_a_rerun_after_a_kill_while_settling_adopts_the_late_job_and_sends_nothi
 def test_a_rerun_after_a_kill_while_settling_never_resends_creates_that_never_show(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    path = write_pipeline(
-        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
-    )
+    path = write_pipeline(tmp_path, ONE_SHOT)
     _settle_then_crash(sim, path)
     # `reel plan` says what the rerun will do: look first (it was sent: not "not sent before").
     from runner.spec.validate import load_pipeline
@@ -377,17 +365,9 @@ class NeverListedKillAfterFirstCreate(KillAfterFirstCreate):
 def test_a_shot_killed_twice_while_its_create_was_in_flight_is_not_sent_a_third_time(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    path = write_pipeline(
-        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
-    )
+    path = write_pipeline(tmp_path, ONE_SHOT)
     for _kill in range(2):  # the first run, then a rerun that looks, finds nothing and resends
-        with pytest.raises(BaseException) as caught:
-            run_pipeline(sim, path, transport=NeverListedKillAfterFirstCreate())
-        assert (
-            caught.group_contains(Killed)
-            if isinstance(caught.value, BaseExceptionGroup)
-            else (isinstance(caught.value, Killed))
-        )
+        _crash(sim, path, NeverListedKillAfterFirstCreate())
     assert len(sim.ledger()["creates"]) == 2
     last = run_pipeline(sim, path, transport=QueuedButNeverListed())
     assert len(last.ledger["creates"]) == 2, "two creates went out unanswered: no third"
@@ -398,9 +378,7 @@ def test_a_shot_killed_twice_while_its_create_was_in_flight_is_not_sent_a_third_
 
 
 def test_creates_never_sent_do_not_count_as_lost_on_a_rerun(sim: Simulator, tmp_path: Path) -> None:
-    path = write_pipeline(
-        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
-    )
+    path = write_pipeline(tmp_path, ONE_SHOT)
     pipeline = load_pipeline(path)[0]
     assert pipeline is not None
     take = make_plan(pipeline).takes[0]
@@ -423,12 +401,12 @@ def test_creates_never_sent_do_not_count_as_lost_on_a_rerun(sim: Simulator, tmp_
     assert run.shot("a#1")["creditsUnsure"] == 0
 
 
-class ListedOnceACreateWasSent(httpx.AsyncBaseTransport):
+class ListedOnceACreateWasSent(ToTheApi):
     """The account's listing is empty until this run has sent a create: the job of an earlier
     run's create never shows (moderated and removed), this run's own jobs do."""
 
     def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        super().__init__()
         self.sent = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -438,27 +416,15 @@ class ListedOnceACreateWasSent(httpx.AsyncBaseTransport):
             return httpx.Response(200, json=[])
         return await self.inner.handle_async_request(request)
 
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
 
 def test_a_retry_after_a_stop_counts_only_its_own_lost_creates(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    path = write_pipeline(
-        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
-    )
+    path = write_pipeline(tmp_path, ONE_SHOT)
     stopped = run_pipeline(sim, path, transport=QueuedButNeverListed())
     assert stopped.shot("a#1")["status"] == "failed" and len(stopped.ledger["creates"]) == 2
     # The user checked the account and retries; that run is killed with its create in flight.
-    with pytest.raises(BaseException) as caught:
-        options = RunOptions(retry_failed=True)
-        run_pipeline(sim, path, options, transport=NeverListedKillAfterFirstCreate())
-    assert (
-        caught.group_contains(Killed)
-        if isinstance(caught.value, BaseExceptionGroup)
-        else (isinstance(caught.value, Killed))
-    )
+    _crash(sim, path, NeverListedKillAfterFirstCreate(), RunOptions(retry_failed=True))
     # One create lost since the retry: the rerun looks, finds nothing, and sends once more.
     again = run_pipeline(sim, path, transport=ListedOnceACreateWasSent())
     assert again.shot("a#1")["status"] == "completed", again.shot("a#1")
@@ -469,9 +435,7 @@ def test_a_retry_after_a_stop_counts_only_its_own_lost_creates(
 def test_retry_failed_sends_again_after_two_creates_lost_in_a_killed_run(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    path = write_pipeline(
-        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
-    )
+    path = write_pipeline(tmp_path, ONE_SHOT)
     _settle_then_crash(sim, path)
     # Their jobs never show; the user checked the account and asks for the shot again.
     options = RunOptions(retry_failed=True)
@@ -499,16 +463,8 @@ class FirstCreateOnlyReachesTheServer(UnansweredThenKilledWhileSettling):
 def test_a_rerun_looks_for_the_job_of_the_first_lost_create_too(
     sim: Simulator, tmp_path: Path
 ) -> None:
-    path = write_pipeline(
-        tmp_path, 'accounts: {"111": {maxJobs: 2}}\nshots:\n  - {id: a, prompt: p}\n'
-    )
-    with pytest.raises(BaseException) as caught:
-        run_pipeline(sim, path, timeout=0.5, transport=FirstCreateOnlyReachesTheServer())
-    assert (
-        caught.group_contains(Killed)
-        if isinstance(caught.value, BaseExceptionGroup)
-        else (isinstance(caught.value, Killed))
-    )
+    path = write_pipeline(tmp_path, ONE_SHOT)
+    _crash(sim, path, FirstCreateOnlyReachesTheServer(), timeout=0.5)
     (made,) = sim.ledger()["creates"]
     again = run_pipeline(sim, path)
     assert again.shot("a#1")["status"] == "completed", again.shot("a#1")

@@ -14,7 +14,7 @@ import pytest
 from runner.api.records import Video
 from runner.run.lookup import LIST_LIMIT, LOOKUP_SKEW, LookupFailed, Wanted, _ordinal, wanted
 from runner.sim import running_simulator
-from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_pipeline
+from tests.run.conftest import ToTheApi, creates_per_key, run_pipeline, sim_config, write_pipeline
 
 SINCE = 1_700_000_000.0
 FILES = frozenset({"user:1:-minimax:111-file:1"})
@@ -95,13 +95,13 @@ def test_the_time_window_tolerates_clock_skew_and_no_more() -> None:
     assert not WANT.fits(dataclasses.replace(SAME, created=SINCE - LOOKUP_SKEW - 0.001))
 
 
-class LateCreate(httpx.AsyncBaseTransport):
+class LateCreate(ToTheApi):
     """The first create's reply is lost (a read timeout), and the API makes the job only after
     the first lookup has listed the account's videos: as when a timed-out request is still
     on its way. Only a second lookup, a wait later, can find it."""
 
     def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        super().__init__()
         self.held: httpx.Request | None = None
         self.lookups_before_release = 0
         self.released = False
@@ -122,9 +122,6 @@ class LateCreate(httpx.AsyncBaseTransport):
             self.held, self.released = None, True
             return httpx.Response(listing.status_code, headers=listing.headers, content=body)
         return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def test_a_job_made_after_the_first_lookup_is_found_by_the_second_not_paid_twice(
@@ -150,20 +147,17 @@ def test_a_job_made_after_the_first_lookup_is_found_by_the_second_not_paid_twice
         journal.close()
 
 
-class Recording(httpx.AsyncBaseTransport):
+class Recording(ToTheApi):
     """Passes every request on, noting the Content-Type of each upload."""
 
     def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        super().__init__()
         self.uploads: list[str] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/files/"):
             self.uploads.append(request.headers["content-type"])
         return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def test_each_frame_is_uploaded_with_its_own_content_type(tmp_path: Path) -> None:
@@ -181,11 +175,11 @@ def test_each_frame_is_uploaded_with_its_own_content_type(tmp_path: Path) -> Non
     assert sorted(recording.uploads) == ["image/jpeg", "image/png"]
 
 
-class BusyUploads(httpx.AsyncBaseTransport):
+class BusyUploads(ToTheApi):
     """The first `failures` uploads answer 502 (nothing stored); the rest go through."""
 
     def __init__(self, failures: int) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        super().__init__()
         self.left = failures
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -193,9 +187,6 @@ class BusyUploads(httpx.AsyncBaseTransport):
             self.left -= 1
             return httpx.Response(502, json={"error": "too busy", "code": 502})
         return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def test_an_upload_is_resent_as_often_as_the_retry_policy_allows(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from runner.commands.run import RunOptions
 from runner.errors import RunStopped
 from runner.run.events import AccountChanged
 from runner.sim import FaultRates, SimAccount, SimConfig, Simulator, running_simulator
-from tests.run.conftest import creates_per_key, run_pipeline, sim_config, write_pipeline
+from tests.run.conftest import ToTheApi, creates_per_key, run_pipeline, sim_config, write_pipeline
 
 EIGHT = "shots:\n" + "".join(f"  - id: s{i}\n    prompt: shot number {i}\n" for i in range(8))
 FIVE = "shots:\n" + "".join(f"  - id: s{i}\n    prompt: shot number {i}\n" for i in range(5))
@@ -61,12 +61,12 @@ def test_401_stops_the_run_without_showing_the_token(tmp_path: Path) -> None:
     assert "wrongtoken" not in str(caught.value)
 
 
-class RevokedAfterTwoCreates(httpx.AsyncBaseTransport):
+class RevokedAfterTwoCreates(ToTheApi):
     """The token is revoked while the run goes on: creates after the second answer 401 (a
     create another account's task had waiting may still go out, and meet the same 401)."""
 
     def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        super().__init__()
         self.creates = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -75,9 +75,6 @@ class RevokedAfterTwoCreates(httpx.AsyncBaseTransport):
             if self.creates > 2:
                 return httpx.Response(401, json={"error": "Unauthorized", "code": 401})
         return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def test_a_token_rejected_on_a_create_stops_the_run_and_says_so(
@@ -105,19 +102,13 @@ def test_412_parks_the_account_and_places_its_shots_elsewhere(tmp_path: Path) ->
     _no_duplicates(run)
 
 
-class NoCreditsForUploadsOn111(httpx.AsyncBaseTransport):
+class NoCreditsForUploadsOn111(ToTheApi):
     """Account 111 refuses the image uploads with 412 (out of credits); the rest is the API."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/files/") and request.url.params.get("account") == "111":
             return httpx.Response(412, json={"error": "Not enough credits", "code": 412})
         return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def test_412_on_an_upload_parks_the_account_as_out_of_credits(
@@ -134,11 +125,11 @@ def test_412_on_an_upload_parks_the_account_as_out_of_credits(
     assert {c["account"] for c in run.ledger["creates"]} == {"222"}
 
 
-class UnreachableForEightCreates(httpx.AsyncBaseTransport):
+class UnreachableForEightCreates(ToTheApi):
     """The first eight creates cannot connect (nothing leaves); then the API answers."""
 
     def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        super().__init__()
         self.refused = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -146,9 +137,6 @@ class UnreachableForEightCreates(httpx.AsyncBaseTransport):
             self.refused += 1
             raise httpx.ConnectError("connection refused", request=request)
         return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def test_a_create_that_could_not_connect_is_sent_again_up_to_eight_times(
